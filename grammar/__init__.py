@@ -1,0 +1,1 @@
+"""Grammar sources of rulelang (shipped inside the wheel as ``rulelang.grammar``)."""

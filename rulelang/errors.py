@@ -1,0 +1,140 @@
+"""The one error root of rulelang, and the diagnostics it renders.
+
+Every error a user can cause (a bad rule, a bad scene, a missing file) is a
+:class:`RulelangError` with stable fields; the command line prints it as
+``path:line:col: error[CODE] message`` followed by the source line and a caret.
+Library code raises it; nothing else (Lark's exceptions included) reaches a user.
+
+Codes:
+    E001 unexpected word           E002 unexpected end of rule
+    E003 unexpected character      E004 empty rule
+    E101 count out of range        E102 object that selects no piece
+    E103 word not in this universe E104 rule outside the dialect
+    E201 scene of the wrong length E202 unknown glyph in a scene
+    E203 bad label                 E204 contradictory labels for one scene
+    E205 universe too large        E301 file cannot be read
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass
+class Diagnostic:
+    """Where and what: the stable fields of an error (1-based line and columns)."""
+
+    message: str
+    code: str = "E000"
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    end_column: int | None = None
+    expected: tuple[str, ...] = ()
+    hint: str | None = None
+    source_line: str | None = None
+    severity: str = "error"
+
+    def location(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def render(self, color: bool = False) -> str:
+        """``path:line:col: error[CODE] message``, the source line, a caret, the hint."""
+        bold, red, cyan, reset = ("\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m") if color else ("",) * 4
+        head = f"{bold}{self.location()}:{reset} {red}{self.severity}[{self.code}]{reset} {self.message}"
+        out = [head]
+        if self.source_line is not None and self.column is not None:
+            src = self.source_line.rstrip("\n").expandtabs(1)
+            width = max(1, (self.end_column or self.column + 1) - self.column)
+            gutter = f"{self.line} | " if self.line is not None else "| "
+            out.append(f"{cyan}{gutter}{reset}{src}")
+            out.append(" " * len(gutter) + " " * (self.column - 1) + f"{red}{'^' * width}{reset}")
+        if self.expected:
+            out.append(f"  = expected: {', '.join(self.expected)}")
+        if self.hint:
+            out.append(f"  = hint: {self.hint}")
+        return "\n".join(out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_column": self.end_column,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "expected": list(self.expected),
+            "hint": self.hint,
+        }
+
+
+class RulelangError(Exception):
+    """The root of every error rulelang reports to a user.
+
+    The fields are those of :class:`Diagnostic` (``path``, ``line``, ``column``,
+    ``end_column``, ``code``, ``message``, ``expected``, ``hint``, ``source_line``);
+    ``str(error)`` shows the source line with a caret under the offending text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "E000",
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        end_column: int | None = None,
+        expected: tuple[str, ...] = (),
+        hint: str | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.diagnostic = Diagnostic(
+            message=message,
+            code=code,
+            path=path,
+            line=line,
+            column=column,
+            end_column=end_column,
+            expected=tuple(expected),
+            hint=hint,
+            source_line=source_line,
+        )
+
+    # Stable attribute access to the diagnostic's fields.
+    message = property(lambda self: self.diagnostic.message)
+    code = property(lambda self: self.diagnostic.code)
+    path = property(lambda self: self.diagnostic.path)
+    line = property(lambda self: self.diagnostic.line)
+    column = property(lambda self: self.diagnostic.column)
+    end_column = property(lambda self: self.diagnostic.end_column)
+    expected = property(lambda self: self.diagnostic.expected)
+    hint = property(lambda self: self.diagnostic.hint)
+    source_line = property(lambda self: self.diagnostic.source_line)
+
+    def located(self, *, path: str | None = None, line: int | None = None,
+                source_line: str | None = None, column_offset: int = 0) -> "RulelangError":
+        """A copy placed in a file: the path, the line, and the text of that line."""
+        d = self.diagnostic
+        new = RulelangError.__new__(RulelangError)
+        Exception.__init__(new, d.message)
+        new.diagnostic = replace(
+            d,
+            path=path if path is not None else d.path,
+            line=line if line is not None else d.line,
+            column=None if d.column is None else d.column + column_offset,
+            end_column=None if d.end_column is None else d.end_column + column_offset,
+            source_line=source_line if source_line is not None else d.source_line,
+        )
+        return new
+
+    def __str__(self) -> str:
+        return self.diagnostic.render()

@@ -1,0 +1,287 @@
+"""Parse rule text into the AST, and translate every parse failure into our error.
+
+The grammars live in ``grammar/`` (shipped as the package ``rulelang.grammar``); each is
+loaded once per universe, lazily. Lark's exceptions never leave this module: they become
+:class:`~rulelang.errors.RulelangError` with the words a user knows, and a
+"did you mean" for near misses. Range and meaning checks run in a separate pass over the
+AST (:func:`check_rule`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark import Lark, Token, Transformer, v_args
+
+from .ast import And, Not, Obj, Or, Prop, Quantity, Rule, Span
+from .errors import RulelangError
+from .universe import ODEEN, Universe
+
+VOCABULARY_MARKER = "// --- vocabulary: generated from the universe"
+_WORD = re.compile(r"[^\s()#]+")
+
+
+def grammar_source(dialect: bool = False) -> str:
+    """The text of a grammar file (``full.lark`` or ``odeen.lark``), as shipped."""
+    name = "odeen.lark" if dialect else "full.lark"
+    try:
+        return resources.files("rulelang.grammar").joinpath(name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        # A plain checkout (not installed): the grammar sits beside the package.
+        return (Path(__file__).resolve().parent.parent / "grammar" / name).read_text("utf-8")
+
+
+def grammar_for(universe: Universe, dialect: bool = False) -> str:
+    """The grammar with its vocabulary section generated from ``universe``."""
+    source = grammar_source(dialect)
+    head, marker, _ = source.partition(VOCABULARY_MARKER)
+    if not marker:
+        raise RuntimeError("grammar file lacks its vocabulary section")
+    return f"{head}{marker}; these lines are {universe.name}'s ---\n{universe.lark_vocabulary()}\n"
+
+
+@lru_cache(maxsize=None)
+def _lark(universe: Universe, dialect: bool, strict: bool = False) -> Lark:
+    return Lark(
+        grammar_for(universe, dialect),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        strict=strict,
+        cache=not strict,
+    )
+
+
+def _span(meta) -> Span | None:
+    if getattr(meta, "empty", True):
+        return None
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    def quantity(self, meta, children):
+        kind = children[0]
+        if kind.type == "ZERO":
+            return Quantity("zero", 0, span=_span(meta))
+        return Quantity(str(kind), int(children[1]), span=_span(meta))
+
+    def obj(self, meta, children):
+        words = {tok.type: str(tok) for tok in children}
+        return Obj(words.get("COLOR"), words.get("SHAPE"), words.get("ORIENTATION"), span=_span(meta))
+
+    def prop(self, meta, children):
+        if len(children) == 2:
+            return Prop(children[0], children[1], span=_span(meta))
+        q, x, rel, y = children
+        return Prop(q, x, str(rel), y, span=_span(meta))
+
+    def and_(self, meta, children):
+        return And(children[0], children[2], span=_span(meta))
+
+    def or_(self, meta, children):
+        return Or(children[0], children[2], span=_span(meta))
+
+    def not_(self, meta, children):
+        return Not(children[1], span=_span(meta))
+
+    def group(self, meta, children):
+        return children[1]
+
+
+_TO_AST = _ToAst()
+
+_FIXED_WORDS = {
+    "AND": "and", "OR": "or", "NOT": "not", "AT_LEAST": "at_least", "EXACTLY": "exactly",
+    "AT_MOST": "at_most", "ZERO": "zero", "LPAR": "(", "RPAR": ")", "$END": "end of rule",
+}
+
+
+def _expected_words(names, universe: Universe, dialect: bool) -> tuple[str, ...]:
+    """Map Lark terminal names to the words a user would type."""
+    groups = {
+        "COLOR": universe.colors,
+        "SHAPE": universe.shapes,
+        "ORIENTATION": universe.orientations,
+        "REL": universe.relations,
+        "NUMBER": ("1", "2") if dialect else (f"a number 0..{universe.length}",),
+    }
+    words: list[str] = []
+    for name in names:
+        if name in groups:
+            words.extend(groups[name])
+        elif name in _FIXED_WORDS:
+            words.append(_FIXED_WORDS[name])
+    # Stable, readable order: as the grammar lists them.
+    return tuple(dict.fromkeys(words))
+
+
+def _split_glued(word: str, universe: Universe) -> list[str] | None:
+    """``at_least1red`` -> ``['at_least', '1', 'red']`` when it splits into known words."""
+    vocab = sorted(universe.words, key=len, reverse=True)
+    out: list[str] = []
+    rest = word
+    while rest:
+        m = re.match(r"[0-9]+", rest)
+        if m:
+            out.append(m.group())
+            rest = rest[m.end():]
+            continue
+        for w in vocab:
+            if rest.startswith(w):
+                out.append(w)
+                rest = rest[len(w):]
+                break
+        else:
+            return None
+    return out if len(out) > 1 else None
+
+
+def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Universe,
+               dialect: bool) -> RulelangError:
+    line = getattr(err, "line", None)
+    column = getattr(err, "column", None)
+    expected = _expected_words(getattr(err, "expected", None) or getattr(err, "allowed", None) or (),
+                               universe, dialect)
+    lines = text.splitlines() or [""]
+    if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type != "$END":
+        tok = err.token
+        word = str(tok)
+        if tok.type == "NUMBER" and dialect and "1" in expected:
+            message = f"the Odeen dialect counts only 1 or 2, not {word}"
+        else:
+            message = f"unexpected word {word!r}"
+        return RulelangError(
+            message, code="E001", line=tok.line, column=tok.column, end_column=tok.end_column,
+            expected=expected, hint=_hint(word, expected, universe),
+            source_line=lines[tok.line - 1] if tok.line and tok.line <= len(lines) else None,
+        )
+    if isinstance(err, (lark.exceptions.UnexpectedEOF, lark.exceptions.UnexpectedToken)):
+        last = len(lines)
+        end = len(lines[-1].split("#", 1)[0].rstrip()) + 1
+        return RulelangError(
+            "unexpected end of rule", code="E002", line=last, column=end, end_column=end + 1,
+            expected=expected, hint=None, source_line=lines[-1],
+        )
+    # UnexpectedCharacters: nothing this position allows matches here.
+    pos = err.pos_in_stream
+    m = _WORD.match(text, pos)
+    src = lines[line - 1] if line and line <= len(lines) else None
+    if m is None:
+        ch = text[pos]
+        return RulelangError(
+            f"unexpected character {ch!r}", code="E003", line=line, column=column,
+            end_column=column + 1, expected=expected, source_line=src,
+        )
+    word = m.group()
+    glued = _split_glued(word, universe)
+    if glued:
+        return RulelangError(
+            f"{word!r} is several words run together", code="E001", line=line, column=column,
+            end_column=column + len(word), expected=expected,
+            hint=f"separate words with spaces: {' '.join(glued)!r}", source_line=src,
+        )
+    known = word in universe.words or re.fullmatch(r"[0-9]+", word) is not None
+    message = f"unexpected word {word!r}" if known else f"unknown word {word!r}"
+    if known and word.isdigit() and dialect:
+        message = f"the Odeen dialect counts only 1 or 2, not {word}"
+    return RulelangError(
+        message, code="E001", line=line, column=column, end_column=column + len(word),
+        expected=expected, hint=_hint(word, expected, universe), source_line=src,
+    )
+
+
+def _hint(word: str, expected: tuple[str, ...], universe: Universe) -> str | None:
+    pool = [w for w in expected if " " not in w] or sorted(universe.words)
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6) or difflib.get_close_matches(
+        word, sorted(universe.words), n=1, cutoff=0.6
+    )
+    return f"did you mean {close[0]!r}?" if close and close[0] != word else None
+
+
+def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
+          check: bool = True) -> Rule:
+    """Parse one rule.
+
+    Args:
+        text: the rule (``#`` comments and any white space allowed).
+        universe: the world whose words the rule may use.
+        dialect: accept only the Odeen dialect of the paper (DESIGN §2.1).
+        check: also run the semantic pass (:func:`check_rule`).
+
+    Raises:
+        RulelangError: with line/column relative to ``text``; use
+            :meth:`RulelangError.located` to place it in a file.
+    """
+    if not text.split("#", 1)[0].strip() and "\n" not in text:
+        raise RulelangError("empty rule", code="E004", line=1, column=1, end_column=2,
+                            source_line=text, expected=("at_least", "exactly", "at_most", "zero"))
+    try:
+        tree = _lark(universe, dialect).parse(text)
+    except lark.exceptions.UnexpectedInput as err:
+        raise _translate(err, text, universe, dialect) from None
+    except lark.exceptions.LarkError as err:  # anything else Lark may raise: still ours
+        raise RulelangError(f"cannot parse rule: {err}", code="E000") from None
+    rule = _TO_AST.transform(tree)
+    if check:
+        check_rule(rule, universe, source=text)
+    return rule
+
+
+def check_rule(rule: Rule, universe: Universe = ODEEN, *, source: str | None = None) -> Rule:
+    """The semantic pass: counts within the scene, objects that select some piece.
+
+    Returns the rule unchanged when it is meaningful in ``universe``.
+
+    Raises:
+        RulelangError: E101 (count out of range), E102 (object selects nothing),
+            E103 (a word this universe does not have).
+    """
+    from .ast import props
+
+    lines = source.splitlines() if source is not None else []
+
+    def err(msg: str, code: str, span: Span | None, hint: str | None = None) -> RulelangError:
+        if span is None:
+            return RulelangError(msg, code=code, hint=hint)
+        src = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+        end = span.end_column if span.end_line == span.line else (len(src) + 1 if src else None)
+        return RulelangError(msg, code=code, line=span.line, column=span.column,
+                             end_column=end, hint=hint, source_line=src)
+
+    for p in props(rule):
+        q = p.quantity
+        if q.n > universe.length:
+            raise err(f"count {q.n} exceeds the {universe.length} cells of a scene", "E101", q.span,
+                      hint=f"counts run from 0 to {universe.length}")
+        if p.relation is not None and p.relation not in universe.relations:
+            raise err(f"universe {universe.name!r} has no relation {p.relation!r}", "E103", p.span)
+        for o in (p.subject, p.other):
+            if o is None:
+                continue
+            for w, allowed in ((o.color, universe.colors), (o.shape, universe.shapes),
+                               (o.orientation, universe.orientations)):
+                if w is not None and w not in allowed:
+                    raise err(f"universe {universe.name!r} has no word {w!r}", "E103", o.span)
+            if universe.selection(o.color, o.shape, o.orientation) == 0:
+                raise err(f"no piece is a {' '.join(o.words())!r}", "E102", o.span,
+                          hint=_empty_object_hint(o, universe))
+    return rule
+
+
+def _empty_object_hint(o: Obj, universe: Universe) -> str:
+    if o.orientation is not None:
+        pointing = sorted({g for g, ws in universe.pieces.items() if o.orientation in ws})
+        shapes = sorted({w for g in pointing for w in universe.pieces[g] if w in universe.shapes})
+        if shapes:
+            return f"only {' and '.join(s for s in shapes)} pieces point"
+    return "no piece of this universe has all these attributes"
