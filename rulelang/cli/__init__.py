@@ -1,0 +1,77 @@
+"""The ``rulelang`` command: thin wiring from arguments to library calls.
+
+Each subcommand lives in its own module of this package, with ``register(subparsers)`` and
+``run(args, out) -> int``; a module imports the heavy parts of the library inside ``run``,
+so that ``rulelang --help`` and quick commands start fast. The layers below
+(``search/``, ``interp/``) are imported lazily by the subcommands that need them.
+
+Exit codes: 0 clean, 1 findings (a parse error, a rule contradicted by a labelled scene),
+2 usage, I/O or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence, TextIO
+
+from ..errors import RulelangError
+
+#: Subcommand modules, in the order ``--help`` lists them.
+COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "bench", "export")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: exit 2 with a one-line message
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rulelang",
+        description="Rules about scenes of the Odeen world: parse, check, search, learn.",
+    )
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("rulelang")
+    except PackageNotFoundError:
+        ver = "unknown"
+    parser.add_argument("--version", action="version", version=f"rulelang {ver}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args, out))
+    except SystemExit as exc:  # argparse --help / usage errors
+        code = exc.code
+        return code if isinstance(code, int) else EXIT_ERROR
+    except RulelangError as err:
+        out.write(err.diagnostic.render() + "\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug of ours: one line, not a traceback, and exit 2
+        sys.stderr.write(f"rulelang: internal error: {type(exc).__name__}: {exc}\n"
+                         "please report it with the command that caused it\n")
+        return EXIT_ERROR
+
+
+def console() -> None:  # pragma: no cover - the console-script entry point
+    raise SystemExit(main())

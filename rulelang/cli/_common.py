@@ -1,0 +1,66 @@
+"""What the subcommands share: output options, colour, drawing scenes, diagnostics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Iterable, TextIO
+
+from ..errors import RulelangError
+from ..universe import ODEEN, Universe
+
+RESET = "\x1b[0m"
+
+
+def add_output_options(p: argparse.ArgumentParser, formats: Iterable[str] = ("text", "json")) -> None:
+    p.add_argument("--format", choices=tuple(formats), default=tuple(formats)[0], help="output format")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour glyphs and diagnostics (auto: on a terminal, unless NO_COLOR is set)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true", help="print only findings")
+    g.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+
+
+def add_language_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dialect", action="store_true",
+                   help="accept only the Odeen dialect of the paper (default: the full language)")
+
+
+def use_color(args: argparse.Namespace, out: TextIO) -> bool:
+    choice = getattr(args, "color", "auto")
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(out, "isatty") and out.isatty()
+
+
+def draw_scene(scene: str, color: bool, universe: Universe = ODEEN) -> str:
+    """A scene with each piece in its colour (the glyph characters stay as typed)."""
+    if not color:
+        return scene
+    parts = []
+    for ch in scene:
+        words = universe.pieces.get(ch, ())
+        code = next((universe.ansi[w] for w in words if w in universe.ansi), "")
+        parts.append(f"{code}{ch}{RESET}" if code else ch)
+    return "".join(parts)
+
+
+def print_diagnostics(errors: Iterable[RulelangError], out: TextIO, color: bool) -> int:
+    n = 0
+    for err in errors:
+        out.write(err.diagnostic.render(color) + "\n")
+        n += 1
+    return n
+
+
+def dump_json(obj: Any, out: TextIO) -> None:
+    json.dump(obj, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def error_line(message: str) -> None:
+    sys.stderr.write(f"rulelang: {message}\n")

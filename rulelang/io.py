@@ -1,0 +1,66 @@
+"""Reading user files with clear errors, and writing files atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import RulelangError
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The text of a UTF-8 file (``-`` reads standard input).
+
+    Raises:
+        RulelangError: E301 when the file is missing, unreadable or not UTF-8.
+    """
+    name = str(path)
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            name = "<stdin>"
+        else:
+            data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RulelangError("no such file", code="E301", path=name) from None
+    except IsADirectoryError:
+        raise RulelangError("is a directory, not a file", code="E301", path=name) from None
+    except OSError as err:
+        raise RulelangError(f"cannot read: {err.strerror or err}", code="E301", path=name) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise RulelangError(
+            f"not UTF-8 text (byte 0x{data[err.start]:02x})", code="E301", path=name,
+            line=line, column=col,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The data goes to a temporary file in the same directory, is flushed to disk, and then
+    renamed over ``path``.
+    """
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
