@@ -106,6 +106,10 @@ _FIXED_WORDS = {
 }
 
 
+_ORDER = ("AT_LEAST", "EXACTLY", "AT_MOST", "ZERO", "NOT", "LPAR", "NUMBER", "COLOR", "SHAPE",
+          "ORIENTATION", "REL", "AND", "OR", "RPAR", "$END")
+
+
 def _expected_words(names, universe: Universe, dialect: bool) -> tuple[str, ...]:
     """Map Lark terminal names to the words a user would type."""
     groups = {
@@ -116,12 +120,12 @@ def _expected_words(names, universe: Universe, dialect: bool) -> tuple[str, ...]
         "NUMBER": ("1", "2") if dialect else (f"a number 0..{universe.length}",),
     }
     words: list[str] = []
-    for name in names:
+    # Lark hands over a set: list the words in a fixed, readable order instead.
+    for name in sorted(names, key=lambda n: _ORDER.index(n) if n in _ORDER else len(_ORDER)):
         if name in groups:
             words.extend(groups[name])
         elif name in _FIXED_WORDS:
             words.append(_FIXED_WORDS[name])
-    # Stable, readable order: as the grammar lists them.
     return tuple(dict.fromkeys(words))
 
 
@@ -222,9 +226,10 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
         RulelangError: with line/column relative to ``text``; use
             :meth:`RulelangError.located` to place it in a file.
     """
-    if not text.split("#", 1)[0].strip() and "\n" not in text:
+    if not any(line.split("#", 1)[0].strip() for line in text.splitlines()):
         raise RulelangError("empty rule", code="E004", line=1, column=1, end_column=2,
-                            source_line=text, expected=("at_least", "exactly", "at_most", "zero"))
+                            source_line=(text.splitlines() or [""])[0],
+                            expected=("at_least", "exactly", "at_most", "zero", "not", "("))
     try:
         tree = _lark(universe, dialect).parse(text)
     except lark.exceptions.UnexpectedInput as err:
