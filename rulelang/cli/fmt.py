@@ -1,15 +1,114 @@
-"""``rulelang fmt``: (being written)."""
+"""``rulelang fmt RULES...``: rewrite rule files in canonical form.
+
+Every good rule is printed canonically (single spaces, only the parentheses the tree needs);
+comments, labels, blank lines and lines that do not parse are kept as written, so running
+``fmt`` never loses anything. Files are rewritten atomically and only when they change.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
+
+from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from ._common import add_language_options, add_output_options, dump_json, error_line, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fmt", help="(not yet available)")
+    p = sub.add_parser(
+        "fmt", help="rewrite rule files in canonical form",
+        description="Rewrite each rule file with every rule in canonical form; comments, labels, "
+                    "blank lines and lines with errors stay as written. '-' reads standard input "
+                    "and writes the result to standard output. Exit 1 when a file has errors (its "
+                    "good lines are still formatted) or, with --check/--diff, would change.")
+    p.add_argument("paths", metavar="RULES", nargs="+", help="rule files ('-' for standard input)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="write nothing; list the files that would change")
+    mode.add_argument("--diff", action="store_true",
+                      help="write nothing; show the changes as a unified diff")
+    add_language_options(p)
+    add_output_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    raise NotImplementedError("fmt")
+    from ..errors import RulelangError
+    from ..io import read_text, write_atomic
+    from ..rulefile import format_rule_file, parse_rule_file
+
+    if args.paths.count("-") > 1:
+        error_line("fmt: standard input ('-') can be given once")
+        return EXIT_ERROR
+    dry = args.check or args.diff
+    # With '-' the formatted text goes to stdout, so the report must not: it goes to stderr.
+    report = sys.stderr if "-" in args.paths and not dry else out
+    color = use_color(args, report)
+    records: list[dict] = []
+    diagnostics: list[dict] = []
+    failed = 0  # files that could not be read or written
+
+    def diagnose(kind: str, err: RulelangError) -> None:
+        diagnostics.append({"kind": kind, **err.diagnostic.to_json()})
+        if args.format == "text":
+            report.write(err.diagnostic.render(color) + "\n")
+
+    for path in args.paths:
+        name = "<stdin>" if path == "-" else path
+        try:
+            text = read_text(path)
+        except RulelangError as err:
+            failed += 1
+            diagnose("io", err)
+            continue
+        rf = parse_rule_file(text, name, dialect=args.dialect)
+        for err in rf.errors:
+            diagnose("rule", err)
+        formatted = format_rule_file(rf)
+        changed = formatted != text
+        records.append({"path": name, "changed": changed, "errors": len(rf.errors)})
+        if args.diff and changed:
+            _write_diff(text, formatted, name, out)
+        elif args.check and changed and args.format == "text":
+            out.write(f"would reformat {name}\n")
+        elif not dry and path == "-":
+            out.write(formatted)
+        elif not dry and changed:
+            try:
+                write_atomic(path, formatted)
+            except OSError as err:
+                failed += 1
+                diagnose("io", RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=name))
+    n_changed = sum(r["changed"] for r in records)
+    if args.format == "json":
+        dump_json({"diagnostics": diagnostics, "files": records,
+                   "summary": {"files": len(records), "changed": n_changed, "written": not dry,
+                               "findings": len(diagnostics)}}, report)
+    elif not args.quiet and report is out and (records or failed):
+        report.write(_summary(records, n_changed, dry, len(diagnostics) - failed) + "\n")
+    if failed:
+        return EXIT_ERROR
+    if diagnostics or (dry and n_changed):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _summary(records: list[dict], n_changed: int, dry: bool, n_errors: int) -> str:
+    def files(n: int) -> str:
+        return f"{n} file{'' if n == 1 else 's'}"
+
+    verb = "would be reformatted" if dry else "reformatted"
+    text = f"{files(n_changed)} {verb}, {files(len(records) - n_changed)} already formatted"
+    if n_errors:
+        text += f"; {n_errors} line{'' if n_errors == 1 else 's'} with errors kept as written"
+    return text + "."
+
+
+def _write_diff(old: str, new: str, name: str, out: TextIO) -> None:
+    import difflib
+
+    out.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"{name} (original)", tofile=f"{name} (formatted)"))
+    if not new.endswith("\n") or not old.endswith("\n"):
+        out.write("\n")
