@@ -17,3 +17,12 @@ kernel = numba.njit(cache=True, nogil=True)
 parallel_kernel = numba.njit(cache=True, nogil=True, parallel=True)
 
 prange = numba.prange
+
+
+def n_threads() -> int:
+    """How many threads the parallel kernels use (``NUMBA_NUM_THREADS``, default: all cores).
+
+    Passed to the kernels as an argument: calling ``numba.get_num_threads`` inside a kernel
+    would make it uncacheable.
+    """
+    return numba.get_num_threads()

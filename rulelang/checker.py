@@ -5,16 +5,19 @@ Compilation turns rules into a :class:`Program` of small integer arrays:
 * ``objects``  — distinct object phrases, as glyph masks;
 * ``sources``  — distinct counts ``(X, relation, Y)`` the rules look at;
 * ``atoms``    — distinct propositions, each "source count within ``[lo, hi]``";
-* ``code``     — per rule, 3-address boolean code over atom rows (copy, not, and, or).
+* ``code``     — per rule, 3-address boolean code over atoms (copy, not, and, or).
 
 The kernels in :mod:`rulelang._kernels` evaluate a program over any batch of scenes,
-64 scenes per machine word, sharing every object, count and proposition between rules.
+64 scenes per machine word, sharing every object and count between rules: each count source
+gets its rows "count >= t" once, and a rule combines them on the fly (an atom is
+"``>= lo`` and not ``>= hi + 1``"), writing nothing but its own output row.
 The result is a :class:`LabelRows`: one bit row per rule, laid out as ``numpy.packbits``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -22,6 +25,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import _kernels as K
+from ._numba import n_threads
 from .ast import And, Not, Or, Prop, Rule
 from .universe import KNOWN_RELATIONS, ODEEN, Universe
 
@@ -47,60 +51,96 @@ class Program:
 
 
 class _Compiler:
+    """Turns rules into one :class:`Program`, sharing objects, sources and atoms between rules.
+
+    Large batches (the whole dialect) build their rules from shared proposition objects, so
+    propositions are memoised by identity first (one dictionary hit each), then by value; the
+    common shapes (``P``, ``P and Q``, ``P or Q``) skip the general tree walk.
+    """
+
     def __init__(self, universe: Universe) -> None:
         self.u = universe
-        self.objects: dict[int, int] = {}
+        self.objects: dict[int, int] = {}  # glyph mask -> object index
+        self.object_of: dict[tuple, int] = {}  # (color, shape, orientation) -> object index
         self.sources: dict[tuple[int, int, int], int] = {}
         self.atoms: dict[tuple[int, int, int], int] = {}
-        self.code: list[tuple[int, int, int, int]] = []
-        self.starts = [0]
+        # id(prop) -> (prop, atom); holding the prop keeps its id from being reused.
+        self.atom_of: dict[int, tuple[Prop, int]] = {}
+        self.code = array("i")  # flat (opcode, dest, a, b) quadruples
+        self.starts = array("i", [0])
         self.n_thr = 1
         self.n_temps = 0
 
     def _obj(self, o) -> int:
-        mask = self.u.selection(o.color, o.shape, o.orientation)
-        return self.objects.setdefault(mask, len(self.objects))
+        key = (o.color, o.shape, o.orientation)
+        k = self.object_of.get(key)
+        if k is None:
+            mask = self.u.selection(*key)
+            k = self.object_of[key] = self.objects.setdefault(mask, len(self.objects))
+        return k
 
     def _atom(self, p: Prop) -> int:
+        hit = self.atom_of.get(id(p))
+        if hit is not None:
+            return hit[1]
         x = self._obj(p.subject)
         if p.relation is None:
             src = (x, 0, -1)
         else:
             src = (x, _REL_CODE[p.relation], self._obj(p.other))
         s = self.sources.setdefault(src, len(self.sources))
-        lo, hi = p.quantity.bounds(self.u.length)
-        lo, hi = min(lo, self.u.length + 1), min(hi, self.u.length)
+        length = self.u.length
+        lo, hi = p.quantity.bounds(length)
+        lo, hi = min(lo, length + 1), min(hi, length)
         # Rows needed: "count >= lo" and, for an upper bound, "count >= hi + 1".
-        self.n_thr = max(self.n_thr, lo, hi + 1 if hi < self.u.length else 0)
-        return self.atoms.setdefault((s, lo, hi), len(self.atoms))
+        self.n_thr = max(self.n_thr, lo, hi + 1 if hi < length else 0)
+        a = self.atoms.setdefault((s, lo, hi), len(self.atoms))
+        self.atom_of[id(p)] = (p, a)
+        return a
 
-    def rule(self, rule: Rule) -> None:
-        temps = [0]
+    def add(self, rules: Iterable[Rule]) -> None:
+        code, starts, atom_of, atom = self.code, self.starts, self.atom_of, self._atom
+        for rule in rules:
+            kind = type(rule)
+            if kind is Prop:
+                hit = atom_of.get(id(rule))
+                code.extend((K.OP_COPY, K.OUT, hit[1] if hit else atom(rule), 0))
+            elif (kind is And or kind is Or) and type(rule.left) is Prop and type(rule.right) is Prop:
+                hit_a, hit_b = atom_of.get(id(rule.left)), atom_of.get(id(rule.right))
+                a = hit_a[1] if hit_a else atom(rule.left)
+                b = hit_b[1] if hit_b else atom(rule.right)
+                code.extend((K.OP_AND if kind is And else K.OP_OR, K.OUT, a, b))
+            else:
+                self._tree(rule)
+            starts.append(len(code) >> 2)
+
+    def _tree(self, rule: Rule) -> None:
+        temps = 0
 
         def emit(node: Rule, dest: int | None) -> int:
+            nonlocal temps
             if isinstance(node, Prop):
                 ref = self._atom(node)
                 if dest is None:
                     return ref
-                self.code.append((K.OP_COPY, dest, ref, 0))
+                self.code.extend((K.OP_COPY, dest, ref, 0))
                 return dest
             if dest is None:
-                temps[0] += 1
-                dest = -temps[0]
+                temps += 1
+                dest = -temps
             if isinstance(node, Not):
                 a = emit(node.operand, None)
-                self.code.append((K.OP_NOT, dest, a, 0))
+                self.code.extend((K.OP_NOT, dest, a, 0))
             elif isinstance(node, (And, Or)):
                 a = emit(node.left, None)
                 b = emit(node.right, None)
-                self.code.append((K.OP_AND if isinstance(node, And) else K.OP_OR, dest, a, b))
+                self.code.extend((K.OP_AND if isinstance(node, And) else K.OP_OR, dest, a, b))
             else:
                 raise TypeError(f"not a rule: {node!r}")
             return dest
 
         emit(rule, K.OUT)
-        self.n_temps = max(self.n_temps, temps[0])
-        self.starts.append(len(self.code))
+        self.n_temps = max(self.n_temps, temps)
 
     def program(self) -> Program:
         return Program(
@@ -108,8 +148,8 @@ class _Compiler:
             objects=np.array(list(self.objects), dtype=np.uint64),
             sources=np.array(list(self.sources), dtype=np.int32).reshape(-1, 3),
             atoms=np.array(list(self.atoms), dtype=np.int32).reshape(-1, 3),
-            code=np.array(self.code, dtype=np.int32).reshape(-1, 4),
-            starts=np.array(self.starts, dtype=np.int32),
+            code=np.frombuffer(self.code, dtype=np.intc).astype(np.int32).reshape(-1, 4),
+            starts=np.frombuffer(self.starts, dtype=np.intc).astype(np.int32),
             n_thresholds=min(self.n_thr, self.u.length),
             n_temps=self.n_temps,
         )
@@ -118,8 +158,7 @@ class _Compiler:
 def compile_rules(rules: Iterable[Rule], universe: Universe = ODEEN) -> Program:
     """Compile rules (ASTs that passed :func:`rulelang.parser.check_rule`) to a program."""
     c = _Compiler(universe)
-    for r in rules:
-        c.rule(r)
+    c.add(rules)
     return c.program()
 
 
@@ -156,26 +195,23 @@ class LabelRows:
         return hashlib.sha256(self.packed[r].tobytes()).hexdigest()
 
 
-def _n_words(n: int) -> int:
-    return max(1, (n + 63) // 64)
-
-
 def _as_scene_array(scenes: np.ndarray, universe: Universe) -> np.ndarray:
-    scenes = np.ascontiguousarray(scenes, dtype=np.uint8)
+    scenes = np.asarray(scenes)
     if scenes.ndim != 2 or scenes.shape[1] != universe.length:
         raise ValueError(
             f"scenes must be an (n, {universe.length}) array of glyph indices, got shape {scenes.shape}"
         )
-    if scenes.size and scenes.max() >= universe.n_glyphs:
+    if scenes.size and scenes.dtype.kind not in "iu":  # a cast would truncate 0.5 to 0
+        raise ValueError(f"glyph indices must be integers, got dtype {scenes.dtype}")
+    # Check before casting to uint8: 256 or -1 would wrap around to a valid glyph.
+    if scenes.size and (scenes.min() < 0 or scenes.max() >= universe.n_glyphs):
         raise ValueError(f"glyph index out of range (universe has {universe.n_glyphs} glyphs)")
-    return scenes
+    return np.ascontiguousarray(scenes, dtype=np.uint8)
 
 
 @lru_cache(maxsize=8)
-def _all_scene_glyph_rows(universe: Universe) -> tuple[np.ndarray, np.ndarray]:
-    scenes = universe.all_scenes()
-    n_words = _n_words(scenes.shape[0])
-    return K.glyph_rows(scenes, universe.n_glyphs, n_words), K.valid_row(scenes.shape[0], n_words)
+def _all_scene_rows(universe: Universe) -> tuple[np.ndarray, np.ndarray]:
+    return K.scene_rows(universe.all_scenes(), universe.n_glyphs)
 
 
 def run(program: Program, scenes: np.ndarray | None = None, *, parallel: bool = False) -> LabelRows:
@@ -186,23 +222,26 @@ def run(program: Program, scenes: np.ndarray | None = None, *, parallel: bool = 
     """
     u = program.universe
     if scenes is None:
-        grows, valid = _all_scene_glyph_rows(u)
+        grows, valid = _all_scene_rows(u)
         n = u.n_scenes
     else:
         scenes = _as_scene_array(scenes, u)
         n = scenes.shape[0]
-        grows = K.glyph_rows(scenes, u.n_glyphs, _n_words(n))
-        valid = K.valid_row(n, _n_words(n))
-    n_words = valid.shape[0]
-    out = np.empty((program.n_rules, n_words), dtype=np.uint64)
+        grows, valid = K.scene_rows(scenes, u.n_glyphs)
+    out = np.empty((program.n_rules, valid.shape[0]), dtype=np.uint64)
     if program.n_rules == 0:
         return LabelRows(out, n)
-    orows = K.object_rows(grows, program.objects, u.length, u.n_glyphs)
-    thr_kernel = K.threshold_rows_parallel if parallel else K.threshold_rows
-    thr = thr_kernel(orows, program.sources, u.length, program.n_thresholds)
-    arows = K.atom_rows(thr, program.atoms, program.n_thresholds, u.length, valid)
-    run_kernel = K.run_rules_parallel if parallel else K.run_rules
-    run_kernel(arows, program.code, program.starts, valid, program.n_temps, out)
+    chunks = n_threads() if parallel else 1
+    n_sources, n_thr, n_temps = program.sources.shape[0], program.n_thresholds, program.n_temps
+    orows, nrows, rows, pairs = K.prepare(grows, valid, program.objects, n_sources, program.atoms,
+                                          u.length, u.n_glyphs, n_thr, chunks * n_temps)
+    temps = K.FIRST + n_sources * n_thr
+    if parallel:
+        K.threshold_rows_parallel(orows, nrows, program.sources, u.length, n_thr, chunks, rows)
+        K.rule_rows_parallel(rows, pairs, program.code, program.starts, chunks, temps, n_temps, out)
+    else:
+        K.threshold_rows(orows, nrows, program.sources, u.length, n_thr, 0, n_sources, rows)
+        K.rule_rows(rows, pairs, program.code, program.starts, 0, program.n_rules, temps, out)
     return LabelRows(out, n)
 
 

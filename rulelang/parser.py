@@ -150,13 +150,18 @@ def _split_glued(word: str, universe: Universe) -> list[str] | None:
     return out if len(out) > 1 else None
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a rule as Lark counts them (only "\\n" ends a line), so positions agree."""
+    return text.split("\n")
+
+
 def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Universe,
                dialect: bool) -> RulelangError:
     line = getattr(err, "line", None)
     column = getattr(err, "column", None)
     expected = _expected_words(getattr(err, "expected", None) or getattr(err, "allowed", None) or (),
                                universe, dialect)
-    lines = text.splitlines() or [""]
+    lines = _lines(text)
     if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type != "$END":
         tok = err.token
         word = str(tok)
@@ -170,11 +175,16 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
             source_line=lines[tok.line - 1] if tok.line and tok.line <= len(lines) else None,
         )
     if isinstance(err, (lark.exceptions.UnexpectedEOF, lark.exceptions.UnexpectedToken)):
-        last = len(lines)
-        end = len(lines[-1].split("#", 1)[0].rstrip()) + 1
+        # Lark's end token borrows the position of the last word: point just past it.
+        tok = getattr(err, "token", None)
+        if tok is not None and getattr(tok, "end_line", None):
+            last, end = tok.end_line, tok.end_column
+        else:
+            last = len(lines)
+            end = len(lines[-1].split("#", 1)[0].rstrip()) + 1
         return RulelangError(
             "unexpected end of rule", code="E002", line=last, column=end, end_column=end + 1,
-            expected=expected, hint=None, source_line=lines[-1],
+            expected=expected, hint=None, source_line=lines[last - 1],
         )
     # UnexpectedCharacters: nothing this position allows matches here.
     pos = err.pos_in_stream
@@ -228,7 +238,7 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
     """
     if not any(line.split("#", 1)[0].strip() for line in text.splitlines()):
         raise RulelangError("empty rule", code="E004", line=1, column=1, end_column=2,
-                            source_line=(text.splitlines() or [""])[0],
+                            source_line=_lines(text)[0],
                             expected=("at_least", "exactly", "at_most", "zero", "not", "("))
     try:
         tree = _lark(universe, dialect).parse(text)
@@ -253,7 +263,7 @@ def check_rule(rule: Rule, universe: Universe = ODEEN, *, source: str | None = N
     """
     from .ast import props
 
-    lines = source.splitlines() if source is not None else []
+    lines = _lines(source) if source is not None else []
 
     def err(msg: str, code: str, span: Span | None, hint: str | None = None) -> RulelangError:
         if span is None:

@@ -62,7 +62,7 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     """
     lines = text.splitlines()
     result = SceneFile(path=path, lines=lines)
-    seen: dict[str, tuple[bool | None, int]] = {}
+    seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
     for lineno, raw in enumerate(lines, start=1):
         code, _ = split_comment(raw)
         if not code.strip():
@@ -97,12 +97,13 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
             continue
         if scene_text in seen and label is not None:
             prev, prev_line = seen[scene_text]
-            if prev is not None and prev != label:
+            if prev != label:
                 error(f"scene {scene_text} is labelled {str(prev).lower()} on line {prev_line} "
                       f"and {str(label).lower()} here", "E204", col_of[1], col_of[1] + len(words[1]),
                       hint="a phenomenon labels a scene one way; fix one of the two lines")
                 continue
-        seen.setdefault(scene_text, (label, lineno))
+        if label is not None:  # an unlabelled line must not hide a later contradiction
+            seen.setdefault(scene_text, (label, lineno))
         result.entries.append(SceneEntry(scene_text, codes, label, lineno, start + 1))
     return result
 

@@ -226,7 +226,7 @@ class Universe:
             # Longest first, so that a word never stops at a prefix of a longer one.
             alts = "|".join(sorted(words, key=lambda w: (-len(w), w)))
             if not words:  # a terminal that can never match: the phrase is unavailable
-                alts = "(?!)"
+                alts = "(?!)_"  # not "(?!)": Lark refuses a terminal of zero width
             return f"{name}.2: /(?:{alts})(?![^\\s()#])/"
 
         return "\n".join(
