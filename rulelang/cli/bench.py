@@ -1,15 +1,93 @@
-"""``rulelang bench``: (being written)."""
+"""``rulelang bench``: score a solver on a data set's tables with every measure."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
+
+from . import EXIT_FINDINGS, EXIT_OK
+from ._common import dump_json
+
+KINDS = ("random", "balanced", "informative")
+
+
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="(not yet available)")
+    p = sub.add_parser("bench", help="score a solver on a data set's tables",
+                       description="Run a solver on every table of a split and score it: rule induction, "
+                                   "rank, NRS and T-Acc (1,176-scene sample and all scenes), table "
+                                   "ceiling, time per task. Writes a JSON result and prints markdown tables.")
+    p.add_argument("--solver", required=True, metavar="NAME",
+                   help="explain, random-rule, constant, or 'module:attribute'")
+    p.add_argument("--table-kind", choices=KINDS, default="informative", help="which tables (informative)")
+    p.add_argument("--split", choices=("test", "validation"), default="test", help="which split (test)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N tasks")
+    p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
+    p.add_argument("--regime", default=None, metavar="NAME",
+                   help="training regime for learners that train, e.g. 1438x1000")
+    p.add_argument("--seed", type=int, default=0, help="seed for randomised solvers (0)")
+    p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="an option for the solver (repeatable)")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="JSON result (default DIR/results/SOLVER-SPLIT-KIND.json)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="print markdown tables (text) or the summary as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    raise NotImplementedError("bench")
+    import json
+    from pathlib import Path
+
+    from ..data import DEFAULT_DIR, DataSet
+    from ..errors import RulelangError
+    from ..harness import load_solver, markdown, run_benchmark
+    from ..harness.progress import Progress
+    from ..io import write_atomic
+
+    if args.limit is not None and args.limit < 0:
+        raise RulelangError("--limit must not be negative", code="E505")
+    from ..harness.api import available
+
+    if args.solver not in available() and ":" not in args.solver:
+        load_solver(args.solver)  # raises the "unknown solver" diagnostic before any work
+    ds = DataSet(args.data or DEFAULT_DIR)
+    target = Path(args.out) if args.out else ds.path / "results" / (
+        f"{args.solver.replace(':', '_').replace('/', '_')}-{args.split}-{args.table_kind}.json")
+    bar = Progress(0, f"{args.solver} {args.table_kind}", enabled=False if args.quiet else None,
+                   stream=sys.stderr)
+
+    def on_tasks(n: int) -> None:
+        bar.total = n
+
+    try:
+        result = run_benchmark(ds, args.solver, args.table_kind, args.split, limit=args.limit,
+                               seed=args.seed, regime=args.regime, options=dict(args.option),
+                               tick=bar.update, on_tasks=on_tasks)
+    finally:
+        bar.close()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, json.dumps(result, indent=1) + "\n")
+    except OSError as err:
+        raise RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=str(target)) from None
+    s = result["summary"]
+    if args.format == "json":
+        dump_json({k: v for k, v in result.items() if k != "tasks"} | {"result": str(target)}, out)
+    else:
+        out.write(markdown([result]))
+        out.write(f"\n{s['tasks']:,} tasks; solver {s['solver_seconds']:.2f} s "
+                  f"(+{s['setup_seconds']:.2f} s setup), measures {s['scoring_seconds']:.2f} s "
+                  f"(+{s['measure_setup_seconds']:.2f} s for the dialect matrix and index); "
+                  f"result: {target}\n")
+        if s["errors"]:
+            out.write(f"the solver failed on {s['errors']} tasks (scored as wrong; see 'error' in the JSON)\n")
+    return EXIT_FINDINGS if s["errors"] else EXIT_OK

@@ -1,0 +1,244 @@
+"""Run one solver on the tables of a split and score it with every measure.
+
+The solver sees, per task, the table and the scenes to label (never the hidden rule);
+its time is measured per task. Scoring happens afterwards, in one vectorised pass
+(:class:`rulelang.measures.Judge`), and is timed apart from the solver.
+
+An abstention, an answer that is not a valid rule, or a solver that raises on a task is
+scored as wrong on every measure; errors are recorded with their task.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import RulelangError
+from ..measures import INVALID, NO_CLASS, Judge
+from .api import Answer, SolverContext, Task, load_solver
+
+FORMAT = "rulelang-bench"
+VERSION = 1
+
+
+@dataclass
+class Outcome:
+    """The solver's side of a run: one answer (or error) and time per task."""
+
+    answers: list[Answer] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def solve_all(solver: Any, tasks: list[Task], tick: Callable[[], None] | None = None) -> Outcome:
+    out = Outcome()
+    for task in tasks:
+        start = time.perf_counter()
+        try:
+            answer = solver.solve(task)
+            if not isinstance(answer, Answer):
+                raise TypeError(f"solve() returned {type(answer).__name__}, not an Answer")
+            _check_answer(answer, task)
+        except RulelangError:
+            raise
+        except Exception as exc:  # a solver's failure on one task is recorded, not fatal
+            answer = Answer.abstention()
+            out.errors[task.index] = f"{type(exc).__name__}: {exc}"
+        out.seconds.append(time.perf_counter() - start)
+        out.answers.append(answer)
+        if tick:
+            tick()
+    return out
+
+
+def _check_answer(answer: Answer, task: Task) -> None:
+    if answer.labels is not None and np.shape(answer.labels) != task.query.shape:
+        raise ValueError(f"labels of shape {np.shape(answer.labels)} for {task.query.size} query scenes")
+    n = task.universe.n_scenes
+    if answer.all_labels is not None and np.shape(answer.all_labels) != (n,):
+        raise ValueError(f"all_labels of shape {np.shape(answer.all_labels)}, expected ({n},)")
+
+
+def make_tasks(dataset: Any, split: str, kind: str, limit: int | None, seed: int,
+               label_all: bool = True) -> tuple[list[Task], Any, Any]:
+    """The tasks of ``split`` with tables of ``kind`` (and the tables and evaluation samples)."""
+    tables = dataset.tables(split, kind)
+    evaluation = dataset.evaluation(split)
+    n = len(tables) if limit is None else max(0, min(limit, len(tables)))
+    scenes = dataset.universe.all_scenes()
+    tasks = [Task(index=i, scene_ids=tables.scenes[i].astype(np.int64),
+                  scenes=scenes[tables.scenes[i]], labels=tables.labels[i].copy(),
+                  query=evaluation.scenes[i].astype(np.int64), label_all=label_all, seed=seed,
+                  universe=dataset.universe)
+             for i in range(n)]
+    return tasks, tables, evaluation
+
+
+def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcome: Outcome) -> dict[str, Any]:
+    """Every measure, per task (arrays) — see :mod:`rulelang.measures`."""
+    n = len(outcome.answers)
+    hidden = np.asarray(hidden[:n], dtype=np.int64)
+    hclass = judge.class_of[hidden]
+    answers = outcome.answers
+    flat = [r for a in answers if not a.abstain for r in a.rules]
+    classes = judge.classify(flat)
+    per_task: list[np.ndarray] = []
+    i = 0
+    for a in answers:
+        k = 0 if a.abstain else len(a.rules)
+        per_task.append(classes[i:i + k])
+        i += k
+    abstained = np.array([a.abstain for a in answers], dtype=bool)
+    first = np.array([c[0] if c.size else INVALID for c in per_task], dtype=np.int64)
+    rank = np.array([judge.first_equivalent(hc, c) for hc, c in zip(hclass, per_task)], dtype=np.int64)
+    correct = (first == hclass) & ~abstained
+
+    # The learner's labels: its own, else its first rule's.
+    ev_scenes = evaluation.scenes[:n].astype(np.int64)
+    truth = evaluation.labels[:n]
+    sample = np.zeros(truth.shape, dtype=bool)
+    has_sample = np.zeros(n, dtype=bool)
+    rows = np.zeros((n, judge.words.shape[1]), dtype=np.uint64)
+    has_rows = np.zeros(n, dtype=bool)
+    by_class = [t for t in range(n) if answers[t].labels is None and first[t] >= 0 and not abstained[t]]
+    if by_class:
+        sample[by_class] = judge.class_labels(first[by_class], ev_scenes[by_class])
+        has_sample[by_class] = True
+    novel = [t for t in range(n) if first[t] == NO_CLASS and not abstained[t]]
+    novel_rows = judge.rows([answers[t].rules[0] for t in novel]) if novel else None
+    for j, t in enumerate(novel):
+        if answers[t].labels is None:
+            sample[t] = judge.row_labels(novel_rows[j:j + 1], ev_scenes[t:t + 1])[0]
+            has_sample[t] = True
+    for t, a in enumerate(answers):
+        if a.abstain:
+            continue
+        if a.labels is not None:
+            sample[t] = np.asarray(a.labels, dtype=bool)
+            has_sample[t] = True
+        if a.all_labels is not None:
+            rows[t] = judge.pack(np.asarray(a.all_labels, dtype=bool)[None, :])[0]
+            has_rows[t] = True
+        elif first[t] >= 0:
+            rows[t] = judge.words[judge.canonical[first[t]]]
+            has_rows[t] = True
+    for j, t in enumerate(novel):
+        if answers[t].all_labels is None:
+            rows[t] = novel_rows[j]
+            has_rows[t] = True
+
+    t_acc_sample = np.where(has_sample, judge.t_acc(sample, truth), 0.0)
+    nrs_sample = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(has_sample)
+    if idx.size:
+        nrs_sample[idx] = judge.nrs_sample(hidden[idx], ev_scenes[idx], sample[idx])
+    nrs_all = np.zeros(n, dtype=bool)
+    t_acc_all = np.zeros(n)
+    idx = np.flatnonzero(has_rows)
+    if idx.size:
+        ok, dist = judge.nrs_all(hidden[idx], rows[idx])
+        nrs_all[idx] = ok
+        t_acc_all[idx] = 1.0 - dist / judge.universe.n_scenes
+    consistent = judge.consistent(tables.scenes[:n], tables.labels[:n])
+    return {
+        "correct": correct, "rank": rank, "abstained": abstained, "first_class": first,
+        "t_acc_sample": t_acc_sample, "nrs_sample": nrs_sample,
+        "t_acc_all": t_acc_all, "nrs_all": nrs_all,
+        # The all-scene measures exist when some answer gives all labels (or a rule).
+        "all_scenes_measured": bool(has_rows.any() or not (has_sample.any())),
+        "consistent": consistent, "ceiling": consistent == 1,
+    }
+
+
+def summarize(s: dict[str, Any], seconds: list[float]) -> dict[str, Any]:
+    n = len(seconds)
+    found = s["rank"] > 0
+
+    def mean(x: np.ndarray) -> float | None:
+        return float(np.mean(x)) if n else None
+
+    all_ok = s["all_scenes_measured"]
+    return {
+        "tasks": n,
+        "rule_induction": mean(s["correct"]),
+        "found_in_list": mean(found),
+        "mean_rank_when_found": float(np.mean(s["rank"][found])) if found.any() else None,
+        "t_acc_sample": mean(s["t_acc_sample"]),
+        "t_acc_all": mean(s["t_acc_all"]) if all_ok else None,
+        "nrs_sample": mean(s["nrs_sample"]),
+        "nrs_all": mean(s["nrs_all"]) if all_ok else None,
+        "ceiling": mean(s["ceiling"]),
+        "mean_consistent_classes": mean(s["consistent"]),
+        "abstained": int(np.count_nonzero(s["abstained"])),
+        "seconds_per_task": float(np.mean(seconds)) if n else None,
+        "solver_seconds": float(np.sum(seconds)),
+    }
+
+
+def run_benchmark(dataset: Any, solver: str, kind: str = "informative", split: str = "test", *,
+                  limit: int | None = None, seed: int = 0, regime: str | None = None,
+                  options: dict[str, str] | None = None, judge: Judge | None = None,
+                  tick: Callable[[], None] | None = None,
+                  on_tasks: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Score ``solver`` on the ``kind`` tables of ``split``; returns the JSON-ready result."""
+    if regime is not None:
+        dataset.regime(regime)  # fail early on an unknown regime
+    tasks, tables, evaluation = make_tasks(dataset, split, kind, limit, seed)
+    if on_tasks:
+        on_tasks(len(tasks))
+    start = time.perf_counter()
+    judge = (judge or Judge()).warm()
+    measure_setup = time.perf_counter() - start
+    context = SolverContext(dataset=dataset, regime=regime, seed=seed, universe=dataset.universe,
+                            options=dict(options or {}), dialect=judge.dialect)
+    start = time.perf_counter()
+    solver_obj = load_solver(solver, context)
+    setup = time.perf_counter() - start
+    outcome = solve_all(solver_obj, tasks, tick)
+    start = time.perf_counter()
+    s = score(judge, tables.rules, tables, evaluation, outcome)
+    scoring = time.perf_counter() - start
+    summary = summarize(s, outcome.seconds)
+    summary.update(setup_seconds=setup, measure_setup_seconds=measure_setup, scoring_seconds=scoring,
+                   errors=len(outcome.errors))
+    return {
+        "format": FORMAT, "version": VERSION,
+        "solver": solver, "table_kind": kind, "split": split, "regime": regime, "seed": seed,
+        "limit": limit,
+        "data": {"path": str(dataset.path), "seed": dataset.seed},
+        "summary": summary,
+        "tasks": _task_records(tables, outcome, s),
+    }
+
+
+def _task_records(tables: Any, outcome: Outcome, s: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for t, a in enumerate(outcome.answers):
+        first = a.rules[0] if a.rules and not a.abstain else None
+        rec: dict[str, Any] = {
+            "rule": tables.texts[t],
+            "answer": first if first is None or isinstance(first, str) else _format(first),
+            "n_rules": 0 if a.abstain else len(a.rules),
+            "correct": bool(s["correct"][t]), "rank": int(s["rank"][t]) or None,
+            "t_acc_sample": round(float(s["t_acc_sample"][t]), 6),
+            "t_acc_all": round(float(s["t_acc_all"][t]), 6) if s["all_scenes_measured"] else None,
+            "nrs_sample": bool(s["nrs_sample"][t]),
+            "nrs_all": bool(s["nrs_all"][t]) if s["all_scenes_measured"] else None,
+            "ceiling": bool(s["ceiling"][t]), "consistent_classes": int(s["consistent"][t]),
+            "abstained": bool(a.abstain), "seconds": round(outcome.seconds[t], 6),
+        }
+        if t in outcome.errors:
+            rec["error"] = outcome.errors[t]
+        if a.info:
+            rec["info"] = a.info
+        out.append(rec)
+    return out
+
+
+def _format(rule: Any) -> str:
+    from ..printer import format_rule
+
+    return format_rule(rule)

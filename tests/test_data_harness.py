@@ -1,0 +1,252 @@
+"""The solver interface, the registry, scoring runs, and ``rulelang bench`` end to end."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rulelang.cli import main
+from rulelang.data import DataSet, MakeOptions, make_dataset
+from rulelang.errors import RulelangError
+from rulelang.harness import Answer, SolverContext, Task, available, load_solver, markdown, register, run_benchmark
+from rulelang.harness.solvers import ranked_rules
+from rulelang.measures import Judge
+
+
+@pytest.fixture(scope="module")
+def data(dialect, tmp_path_factory) -> Path:
+    return make_dataset(tmp_path_factory.mktemp("bench") / "tiny", MakeOptions.tiny(seed=3), dialect=dialect)
+
+
+@pytest.fixture(scope="module")
+def judge(dialect):
+    return Judge(dialect)
+
+
+class Oracle:
+    """Cheats: answers the hidden rule (to check that a perfect answer scores perfectly)."""
+
+    name = "oracle"
+
+    def __init__(self, context: SolverContext) -> None:
+        self.texts = context.dataset.texts("test")
+
+    def solve(self, task: Task) -> Answer:
+        return Answer(rules=("zero red and at_least 1 red", self.texts[task.index]))
+
+
+class Abstainer:
+    name = "abstainer"
+
+    def __init__(self, context: SolverContext) -> None:
+        pass
+
+    def solve(self, task: Task) -> Answer:
+        return Answer.abstention("never sure")
+
+
+class Crasher:
+    name = "crasher"
+
+    def __init__(self, context: SolverContext) -> None:
+        pass
+
+    def solve(self, task: Task) -> Answer:
+        if task.index % 2:
+            raise RuntimeError("boom")
+        return Answer(labels=np.zeros(3, dtype=bool))  # wrong shape: recorded as an error too
+
+
+class Labeller:
+    """Labels the query scenes from the table's first label, without all-scene labels."""
+
+    name = "labeller"
+
+    def __init__(self, context: SolverContext) -> None:
+        pass
+
+    def solve(self, task: Task) -> Answer:
+        return Answer(labels=np.full(task.query.size, bool(task.labels[0])))
+
+
+for _cls in (Oracle, Abstainer, Crasher, Labeller):
+    register(_cls.name, _cls)
+
+
+def bench(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["bench", "-q", *argv], out)
+    return code, out.getvalue()
+
+
+def test_the_builtin_solvers_are_registered():
+    assert {"explain", "random-rule", "constant"} <= set(available())
+
+
+def test_an_unknown_solver_is_a_clear_error_with_a_suggestion():
+    with pytest.raises(RulelangError, match="unknown solver 'constnat'") as err:
+        load_solver("constnat")
+    assert err.value.code == "E504" and "constant" in (err.value.hint or "")
+
+
+def test_a_solver_can_be_named_by_its_import_path(dialect):
+    solver = load_solver("rulelang.harness.solvers:RandomRuleSolver", SolverContext(dialect=dialect))
+    assert solver.name == "random-rule"
+    with pytest.raises(RulelangError, match="cannot be loaded"):
+        load_solver("no_such_module_xyz:Solver")
+
+
+def test_a_task_shows_its_table_as_a_scene_file(data):
+    ds = DataSet(data)
+    tables = ds.tables("test", "random")
+    task = Task(index=0, scene_ids=tables.scenes[0].astype(np.int64),
+                scenes=ds.universe.all_scenes()[tables.scenes[0]], labels=tables.labels[0],
+                query=ds.evaluation("test").scenes[0].astype(np.int64))
+    from rulelang.scenefile import parse_scene_file
+
+    parsed = parse_scene_file(task.table_text())
+    assert parsed.is_table and not parsed.errors
+    assert parsed.labels().astype(bool).tolist() == tables.labels[0].tolist()
+    assert task.query_scenes().shape == (64, 6)
+
+
+def test_the_rank_finds_the_hidden_rule_behind_a_wrong_first_conjecture(data, judge):
+    r = run_benchmark(DataSet(data), "oracle", "random", judge=judge)
+    s = r["summary"]
+    # The oracle's first conjecture is a rule true nowhere; its second is the hidden rule.
+    assert s["rule_induction"] == 0.0 and s["found_in_list"] == 1.0 and s["mean_rank_when_found"] == 2.0
+    ev = DataSet(data).evaluation("test")
+    assert s["t_acc_sample"] == pytest.approx((~ev.labels).mean())  # judged by the first rule
+    assert s["nrs_all"] == 0.0 and s["nrs_sample"] == 0.0
+
+
+def test_the_first_conjecture_is_the_one_judged(data, judge):
+    class FirstRight(Oracle):
+        def solve(self, task):
+            return Answer(rules=(self.texts[task.index],))
+
+    register("first-right", FirstRight)
+    s = run_benchmark(DataSet(data), "first-right", "informative", judge=judge)["summary"]
+    assert s["rule_induction"] == 1.0 and s["t_acc_sample"] == 1.0 and s["t_acc_all"] == 1.0
+    assert s["nrs_all"] == 1.0 and s["mean_rank_when_found"] == 1.0
+    ds = DataSet(data)
+    ev = ds.evaluation("test")
+    assert s["nrs_sample"] == pytest.approx(judge.nrs_sample(ev.rules, ev.scenes, ev.labels).mean())
+
+
+def test_abstentions_score_zero_on_every_measure(data, judge):
+    r = run_benchmark(DataSet(data), "abstainer", "balanced", judge=judge)
+    s = r["summary"]
+    assert s["abstained"] == s["tasks"] == 24
+    assert s["rule_induction"] == s["nrs_sample"] == s["t_acc_sample"] == 0.0
+    assert all(t["abstained"] and t["info"] == {"reason": "never sure"} for t in r["tasks"])
+
+
+def test_a_solver_that_fails_on_a_task_is_recorded_not_fatal(data, judge):
+    r = run_benchmark(DataSet(data), "crasher", "random", judge=judge, limit=6)
+    assert r["summary"]["errors"] == 6
+    assert "boom" in r["tasks"][1]["error"] and "labels of shape" in r["tasks"][0]["error"]
+
+
+def test_a_labels_only_solver_has_no_all_scene_measures(data, judge):
+    s = run_benchmark(DataSet(data), "labeller", "random", judge=judge)["summary"]
+    assert s["t_acc_all"] is None and s["nrs_all"] is None
+    assert 0.0 < s["t_acc_sample"] < 1.0 and s["rule_induction"] == 0.0
+
+
+def test_the_constant_baseline_labels_everything_alike(data, judge):
+    r = run_benchmark(DataSet(data), "constant", "random", judge=judge)
+    ev = DataSet(data).evaluation("test")
+    tables = DataSet(data).tables("test", "random")
+    majority = tables.labels.sum(axis=1) * 2 > tables.labels.shape[1]
+    want = (ev.labels == majority[:, None]).mean(axis=1).mean()
+    assert r["summary"]["t_acc_sample"] == pytest.approx(want)
+    assert r["summary"]["rule_induction"] == 0.0
+
+
+def test_the_random_rule_baseline_is_reproducible_by_seed(data, judge):
+    a = run_benchmark(DataSet(data), "random-rule", "random", judge=judge, seed=1)["tasks"]
+    b = run_benchmark(DataSet(data), "random-rule", "random", judge=judge, seed=1)["tasks"]
+    c = run_benchmark(DataSet(data), "random-rule", "random", judge=judge, seed=2)["tasks"]
+    assert [t["answer"] for t in a] == [t["answer"] for t in b] != [t["answer"] for t in c]
+
+
+def test_the_explain_adapter_reads_ranked_candidates(monkeypatch, data, judge):
+    class Candidate:
+        def __init__(self, rule):
+            self.rule = rule
+
+    class Result:
+        def __init__(self, rules):
+            self.candidates = [Candidate(r) for r in rules]
+
+    fake = types.ModuleType("search")
+    fake.explain = lambda table: Result(["at_least 1 red", "zero blue"] if table.is_table else [])
+    monkeypatch.setitem(sys.modules, "search", fake)
+    s = run_benchmark(DataSet(data), "explain", "random", judge=judge, limit=4)["summary"]
+    assert s["abstained"] == 0 and s["tasks"] == 4
+    assert ranked_rules(["a", "b"]) == ["a", "b"] and ranked_rules(None) == []
+
+
+def test_the_markdown_report_has_both_paper_tables(data, judge):
+    r = run_benchmark(DataSet(data), "constant", "informative", judge=judge)
+    text = markdown([r])
+    assert "Table 1 — rule induction" in text and "Table 2 — nearest rule score" in text
+    assert "| constant | informative |" in text
+
+
+def test_bench_writes_a_json_result_and_prints_tables(data, tmp_path):
+    target = tmp_path / "out" / "r.json"
+    code, text = bench("--solver", "random-rule", "--table-kind", "balanced", "--data", str(data),
+                       "--limit", "5", "--out", str(target))
+    assert code == 0, text
+    result = json.loads(target.read_text())
+    assert result["summary"]["tasks"] == 5 and len(result["tasks"]) == 5
+    assert result["table_kind"] == "balanced" and "Table 2" in text
+
+
+def test_bench_on_validation_writes_next_to_the_data_by_default(data):
+    code, text = bench("--solver", "constant", "--split", "validation", "--data", str(data), "--format", "json")
+    assert code == 0
+    summary = json.loads(text)
+    assert Path(summary["result"]) == data / "results" / "constant-validation-informative.json"
+    assert summary["summary"]["tasks"] == 12
+
+
+def test_bench_exits_1_when_the_solver_failed_on_tasks(data, tmp_path):
+    code, text = bench("--solver", "crasher", "--data", str(data), "--limit", "2", "--out", str(tmp_path / "c.json"))
+    assert code == 1 and "failed on 2 tasks" in text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--solver", "no-such-solver"], "unknown solver"),
+    (["--solver", "constant", "--regime", "9x9"], "no training regime"),
+    (["--solver", "constant", "--limit", "-1"], "must not be negative"),
+])
+def test_bad_bench_input_is_a_clear_error_and_writes_nothing(data, tmp_path, args, words):
+    target = tmp_path / "never.json"
+    code, text = bench(*args, "--data", str(data), "--out", str(target))
+    assert code == 2 and words in text
+    assert not target.exists()
+
+
+def test_bench_without_a_data_set_says_how_to_make_one(tmp_path):
+    code, text = bench("--solver", "constant", "--data", str(tmp_path / "none"))
+    assert code == 2 and "no data set" in text and "rulelang data make" in text
+
+
+def test_bench_refuses_a_data_set_of_another_schema(data, tmp_path):
+    import shutil
+
+    copy = Path(shutil.copytree(data, tmp_path / "old"))
+    man = json.loads((copy / "manifest.json").read_text())
+    man["version"] = 0
+    (copy / "manifest.json").write_text(json.dumps(man))
+    code, text = bench("--solver", "constant", "--data", str(copy), "--out", str(tmp_path / "x.json"))
+    assert code == 2 and "E502" in text and not (tmp_path / "x.json").exists()
