@@ -12,7 +12,12 @@ Codes:
     E103 word not in this universe E104 rule outside the dialect
     E201 scene of the wrong length E202 unknown glyph in a scene
     E203 bad label                 E204 contradictory labels for one scene
-    E205 universe too large        E301 file cannot be read
+    E205 universe too large        E301 file cannot be read or written
+    E401 rule falsified by a labelled scene
+    E501 bad or missing data file  E502 wrong manifest format or version
+    E503 no such data set, split, kind or regime
+    E504 unknown solver, or one that cannot be loaded
+    E505 impossible options
 """
 
 from __future__ import annotations

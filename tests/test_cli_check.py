@@ -254,3 +254,11 @@ def test_checking_a_small_file_starts_fast_without_numba_or_the_search_layer():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'networkx', 'search', 'interp', 'torch'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("scenes", ["table.txt", "mixed.txt"])
+def test_the_compiled_and_reference_engines_print_the_same_report(scenes):
+    compiled = cli(FIXTURES / "good.rl", FIXTURES / scenes, "--engine", "compiled", "--color", "never")
+    reference = cli(FIXTURES / "good.rl", FIXTURES / scenes, "--engine", "reference", "--color", "never")
+    assert compiled == reference
+    assert check_json(FIXTURES / "good.rl", FIXTURES / scenes, "--engine", "compiled")[1]["summary"]["engine"] == "compiled"

@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "falsified rule), 2 when a file cannot be read.")
     p.add_argument("rules", metavar="RULES", help="rule file ('-' for standard input)")
     p.add_argument("scenes", metavar="SCENES", nargs="?", help="scene file ('-' for standard input)")
+    p.add_argument("--engine", choices=("auto", "compiled", "reference"), default="auto",
+                   help="who labels the scenes: the compiled checker, the reference evaluator, or "
+                        "auto (the reference for tiny batches, where importing Numba would cost more "
+                        "than it saves; both are exact and tested to agree)")
     add_language_options(p)
     add_output_options(p)
     p.set_defaults(run=run)
@@ -58,7 +62,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             out.write(err.diagnostic.render(color) + "\n")
         return EXIT_ERROR
     report = check(rules_text, _name(args.rules), scenes_text, _name(args.scenes),
-                   dialect=args.dialect)
+                   dialect=args.dialect, engine=args.engine)
     findings = report.findings()
     if args.format == "json":
         dump_json(_json(report, findings), out)
