@@ -159,8 +159,20 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
                dialect: bool) -> RulelangError:
     line = getattr(err, "line", None)
     column = getattr(err, "column", None)
-    expected = _expected_words(getattr(err, "expected", None) or getattr(err, "allowed", None) or (),
-                               universe, dialect)
+    names = getattr(err, "expected", None) or getattr(err, "allowed", None) or ()
+    if isinstance(err, (lark.exceptions.UnexpectedToken, lark.exceptions.UnexpectedEOF)):
+        # At the error the LALR parser has already made the reductions the bad lookahead
+        # allowed (after `zero red`, a `)` leaves only `or` and the end expected). Re-reading
+        # the text before the bad token and asking what may follow gives the whole list.
+        tok = getattr(err, "token", None)
+        stop = tok.start_pos if tok is not None and tok.type != "$END" and tok.start_pos is not None else len(text)
+        try:
+            interactive = _lark(universe, dialect).parse_interactive(text[:stop])
+            interactive.exhaust_lexer()
+            names = interactive.accepts() or names
+        except lark.exceptions.LarkError:
+            pass
+    expected = _expected_words(names, universe, dialect)
     lines = _lines(text)
     if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type != "$END":
         tok = err.token

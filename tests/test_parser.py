@@ -256,3 +256,13 @@ def test_generated_text_of_a_custom_universe_parses_or_raises_our_error(text):
         assert err.code == "E101", err  # every object of BLOCKS selects some piece
         return
     assert all(p.relation in (None, "touching") for p in props(rule))
+
+
+@pytest.mark.parametrize("text, must_list", [
+    ("zero red)", {"and", "or", "touching", "block", "end of rule"}),
+    ("(zero red", {"and", "or", ")", "pyramid"}),
+])
+def test_expected_words_list_everything_that_may_follow_not_only_what_survives_reductions(text, must_list):
+    with pytest.raises(RulelangError) as info:
+        parse(text)
+    assert must_list <= set(info.value.expected)
