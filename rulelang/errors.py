@@ -18,6 +18,7 @@ Codes:
     E503 no such data set, split, kind or regime
     E504 unknown solver, or one that cannot be loaded
     E505 impossible options
+    E601 table scene without a label E602 empty table
 """
 
 from __future__ import annotations

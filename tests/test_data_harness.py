@@ -189,6 +189,8 @@ def test_the_explain_adapter_reads_ranked_candidates(monkeypatch, data, judge):
     fake = types.ModuleType("search")
     fake.explain = lambda table: Result(["at_least 1 red", "zero blue"] if table.is_table else [])
     monkeypatch.setitem(sys.modules, "search", fake)
+    for sub in [m for m in sys.modules if m.startswith("search.")]:  # the real engine's modules
+        monkeypatch.delitem(sys.modules, sub)
     s = run_benchmark(DataSet(data), "explain", "random", judge=judge, limit=4)["summary"]
     assert s["abstained"] == 0 and s["tasks"] == 4
     assert ranked_rules(["a", "b"]) == ["a", "b"] and ranked_rules(None) == []

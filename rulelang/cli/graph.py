@@ -1,15 +1,61 @@
-"""``rulelang graph``: (being written)."""
+"""``rulelang graph [TABLE]``: the implication order of phenomena, as GraphML or DOT."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
+
+from . import EXIT_FINDINGS, EXIT_OK
+from ._common import add_output_options, print_diagnostics, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("graph", help="(not yet available)")
+    p = sub.add_parser(
+        "graph", help="export the implication graph of phenomena (GraphML or DOT)",
+        description="Export the Hasse diagram of implication between phenomena of the Odeen "
+                    "dialect (A -> B: every scene true under A is true under B, and nothing "
+                    "lies strictly between): for the whole dialect, or for the phenomena "
+                    "consistent with TABLE.")
+    p.add_argument("table", metavar="TABLE", nargs="?",
+                   help="restrict to the version space of this table ('-' reads standard input)")
+    p.add_argument("--tolerance", type=int, default=0, metavar="K",
+                   help="with TABLE: phenomena contradicting up to K labels")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    add_output_options(p, formats=("graphml", "dot"))
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    raise NotImplementedError("graph")
+    from rulelang.io import read_text, write_atomic
+    from search import dialect_index, explain, read_table
+    from search.graph import implication_graph, to_dot, to_graphml
+
+    ids = None
+    if args.table is not None:
+        path = "<stdin>" if args.table == "-" else args.table
+        table, errors = read_table(read_text(args.table), path)
+        if table is None:
+            n = print_diagnostics(errors, out, use_color(args, out))
+            out.write(f"Found {n} error{'s' * (n != 1)} in {path}.\n")
+            return EXIT_FINDINGS
+        exp = explain(table, tolerance=max(0, args.tolerance))
+        if exp.n_candidates == 0:
+            out.write(f"{exp.summary()}: the graph would be empty\n")
+            return EXIT_FINDINGS
+        ids = exp.ids
+    elif not args.quiet:
+        sys.stderr.write(f"building the implication graph of all "
+                         f"{dialect_index().n_classes:,} phenomena ...\n")
+    graph, stats = implication_graph(ids)
+    text = to_graphml(graph) if args.format == "graphml" else to_dot(graph)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        out.write(text)
+    if args.verbose:
+        timing = ", ".join(f"{k} {v:.2f} s" for k, v in stats.seconds.items())
+        sys.stderr.write(f"{stats.nodes:,} phenomena, {stats.implications:,} implications, "
+                         f"{stats.edges:,} edges in the Hasse diagram ({timing})\n")
+    return EXIT_OK
+

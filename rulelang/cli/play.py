@@ -1,15 +1,74 @@
-"""``rulelang play``: (being written)."""
+"""``rulelang play``: Zendo in the terminal, the machine as master or as student.
+
+Commands and answers come from standard input line by line, so a game can be scripted
+(``printf 'A.....\\nguess zero red\\n' | rulelang play --secret 'zero red'``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TextIO
+
+from . import EXIT_ERROR, EXIT_OK
+from ._common import draw_scene, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("play", help="(not yet available)")
+    p = sub.add_parser(
+        "play", help="play Zendo: guess the machine's rule, or let it guess yours",
+        description="Zendo in one dimension. --machine master (default): the machine hides a "
+                    "rule (random, or --secret); propose scenes to see their labels and guess "
+                    "the rule. --machine student: the machine asks scenes until it can name "
+                    "your rule; answer true or false, or give --secret to let it play alone.")
+    p.add_argument("--machine", choices=("master", "student"), default="master",
+                   help="the machine's role (default: master, you guess)")
+    p.add_argument("--secret", metavar="RULE",
+                   help="the hidden rule (master: instead of a random one; student: answers "
+                        "automatically, the game runs unattended)")
+    p.add_argument("--seed", type=int, default=None, help="seed for the random hidden rule")
+    p.add_argument("--confidence", type=float, default=1.0, metavar="P",
+                   help="student: guess once the best rule's posterior reaches P (default 1: "
+                        "only when one phenomenon is left)")
+    p.add_argument("--criterion", choices=("gain", "minimax"), default="gain",
+                   help="student: how to pick the next scene")
+    p.add_argument("--prior", choices=("uniform", "simplicity"), default="uniform",
+                   help="student: the belief information gain is measured under")
+    p.add_argument("--max-size", type=int, default=10, metavar="N",
+                   help="student: largest rule of the full-language fallback search")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="student: seconds for the full-language fallback search")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the pieces (auto: on a terminal, unless NO_COLOR is set)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    raise NotImplementedError("play")
+    from rulelang.errors import RulelangError
+    from rulelang.parser import parse
+    from search.zendo import Console, MasterGame, Oracle, StudentGame, random_secret
+
+    color = use_color(args, out)
+    secret = None
+    if args.secret is not None:
+        try:
+            secret = parse(args.secret)
+        except RulelangError as err:
+            out.write(err.located(path="<secret>", source_line=args.secret).diagnostic.render(color) + "\n")
+            return EXIT_ERROR
+    if not 0.0 < args.confidence <= 1.0:
+        out.write("rulelang play: --confidence must lie in (0, 1]\n")
+        return EXIT_ERROR
+    stdin = sys.stdin
+    echo = not (hasattr(stdin, "isatty") and stdin.isatty())
+    con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color))
+    if args.machine == "master":
+        game = MasterGame(secret if secret is not None else random_secret(args.seed))
+        game.play(con, color)
+    else:
+        student = StudentGame(oracle=Oracle(secret) if secret is not None else None,
+                              confidence=args.confidence, criterion=args.criterion,
+                              prior=args.prior, synth_max_size=args.max_size,
+                              synth_timeout=args.timeout)
+        student.play(con, color)
+    return EXIT_OK

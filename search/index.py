@@ -1,0 +1,200 @@
+"""The dialect's phenomena, indexed by scene: the data every search question runs on.
+
+The phenomena are the semantic classes of the Odeen dialect (11,618 of them, numbered in
+canonical-rule order: fewest words, then alphabetical). :class:`DialectIndex` holds, for
+each scene, one bit per class (the class's label there). A table's version space is then
+an AND of a few such rows, and "how many candidates would answer true" a popcount.
+
+Building it means building the dialect's semantics matrix and transposing its class rows
+(a few seconds); :func:`dialect_index` builds it once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from rulelang.ast import Rule, size
+from rulelang.universe import ODEEN, Universe
+
+from . import _kernels as K
+
+
+@dataclass(frozen=True, eq=False)
+class DialectIndex:
+    """The semantic classes of the dialect of ``universe``, with a scene-major bit index.
+
+    Attributes:
+        universe: the world the rules talk about.
+        rules: the canonical rule of each class (class ids index every per-class array).
+        texts: the canonical rule texts.
+        canonical: ``int64[C]``, each canonical rule's position in the dialect's grammar order.
+        words: ``int64[C]``, words of each canonical rule (the simplicity prior's length).
+        members: ``int64[C]``, how many dialect rules each class holds.
+        true_counts: ``int64[C]``, how many scenes each class labels true.
+        index: ``uint64[S, ceil(C / 64)]``, bit ``c`` of row ``s`` = class ``c``'s label on
+            scene ``s`` (read-only).
+        valid: ``uint64[ceil(C / 64)]``, the bit set of every class.
+        scene_order: ``int64[S]``, scenes sorted simplest first (fewest pieces, then index);
+            ties between equally useful scenes go to the simplest.
+        build_seconds: how long building took.
+    """
+
+    universe: Universe
+    rules: tuple[Rule, ...]
+    texts: tuple[str, ...]
+    canonical: np.ndarray
+    words: np.ndarray
+    members: np.ndarray
+    true_counts: np.ndarray
+    index: np.ndarray
+    valid: np.ndarray
+    scene_order: np.ndarray
+    build_seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.rules)
+
+    @property
+    def n_scenes(self) -> int:
+        return self.index.shape[0]
+
+    @property
+    def n_words(self) -> int:
+        """Words (``uint64``) per bit set over the classes."""
+        return self.index.shape[1]
+
+    @cached_property
+    def class_rows(self) -> np.ndarray:
+        """``uint64[C, ceil(S / 64)]``: each class's labels on every scene.
+
+        The same layout as :class:`rulelang.checker.LabelRows` (``numpy.packbits`` rows).
+        """
+        rows = K.class_rows(self.index, self.n_classes)
+        rows.setflags(write=False)
+        return rows
+
+    @cached_property
+    def distinct_scenes(self) -> np.ndarray:
+        """``int64[D]``: one scene per distinct index row, the simplest, in scene order.
+
+        Scenes whose rows are equal are labelled alike by every phenomenon, so no question
+        can tell them apart; asking questions over these representatives gives the same
+        answers as over every scene, faster (93,717 of Odeen's 117,649 scenes).
+        """
+        from rulelang._kernels import row_hashes
+
+        order = self.scene_order
+        hashes = row_hashes(self.index)[order]
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        rep = order[first][inverse]  # the representative of each scene (by hash)
+        same = (self.index[order] == self.index[rep]).all(axis=1)  # rule out hash collisions
+        is_first = np.zeros(order.shape[0], dtype=bool)
+        is_first[first] = True
+        out = order[is_first | ~same]
+        out.setflags(write=False)
+        return out
+
+    @cached_property
+    def prior_weights(self) -> np.ndarray:
+        """``int64[C]``: ``2 ** (max words - words)``, the simplicity prior as exact integers."""
+        return (np.int64(1) << (self.words.max() - self.words)).astype(np.int64)
+
+    @cached_property
+    def word_weights(self) -> np.ndarray:
+        """``int64[n_words]``: the common prior weight of each index word's classes, 0 if mixed."""
+        w = np.empty(self.n_words * 64, dtype=np.int64)
+        w[: self.n_classes] = self.prior_weights
+        w[self.n_classes:] = self.prior_weights[-1]  # padding bits are never set
+        blocks = w.reshape(self.n_words, 64)
+        return np.where((blocks == blocks[:, :1]).all(axis=1), blocks[:, 0], 0).astype(np.int64)
+
+    def bits_of(self, ids: np.ndarray) -> np.ndarray:
+        """The bit set (``uint64[n_words]``) of the given class ids."""
+        ids = np.asarray(ids, dtype=np.int64)
+        flags = np.zeros(self.n_words * 64, dtype=bool)
+        flags[ids] = True
+        return np.packbits(flags, bitorder="little").view(np.uint64).copy()
+
+    def ids_of(self, bits: np.ndarray) -> np.ndarray:
+        """The class ids (ascending) of a bit set."""
+        return K.members(np.ascontiguousarray(bits, dtype=np.uint64), self.n_classes)
+
+    def labels_of(self, class_id: int, scenes: np.ndarray) -> np.ndarray:
+        """``bool[n]``: class ``class_id``'s labels on the given scene indices."""
+        word, bit = divmod(int(class_id), 64)
+        return ((self.index[np.asarray(scenes, dtype=np.int64), word] >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+
+    def labels_of_many(self, ids: np.ndarray, scene: int) -> np.ndarray:
+        """``bool[len(ids)]``: the labels of classes ``ids`` on one scene."""
+        ids = np.asarray(ids, dtype=np.int64)
+        row = self.index[int(scene)]
+        return ((row[ids >> 6] >> (ids & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+
+
+def build_index(universe: Universe = ODEEN) -> DialectIndex:
+    """Build the index from scratch: the dialect's matrix, its classes, the transpose."""
+    from rulelang.enumerate import Dialect
+
+    start = time.perf_counter()
+    dialect = Dialect(universe)
+    classes = dialect.classes
+    canon = classes.canonical
+    rows = dialect.matrix.words[canon]
+    index = K.scene_index(rows, universe.n_scenes)
+    result = _assemble(universe, dialect.rules, canon, classes.sizes,
+                       dialect.true_counts[canon], index, start)
+    result.__dict__["class_rows"] = rows  # already at hand: spare the transpose back
+    rows.setflags(write=False)
+    return result
+
+
+def _assemble(universe: Universe, all_rules: list[Rule], canon: np.ndarray, members: np.ndarray,
+              true_counts: np.ndarray, index: np.ndarray, start: float) -> DialectIndex:
+    from rulelang.printer import format_rule
+
+    rules = tuple(all_rules[i] for i in canon)
+    flags = np.zeros(index.shape[1] * 64, dtype=bool)
+    flags[: len(rules)] = True
+    pieces = universe.piece_counts(universe.all_scenes())
+    arrays = dict(
+        words=np.array([size(r) for r in rules], dtype=np.int64),
+        members=np.asarray(members, dtype=np.int64),
+        true_counts=np.asarray(true_counts, dtype=np.int64),
+        index=index,
+        valid=np.packbits(flags, bitorder="little").view(np.uint64).copy(),
+        scene_order=np.argsort(pieces, kind="stable").astype(np.int64),
+    )
+    for a in arrays.values():
+        a.setflags(write=False)
+    return DialectIndex(universe=universe, rules=rules, texts=tuple(format_rule(r) for r in rules),
+                        canonical=np.asarray(canon, dtype=np.int64), **arrays,
+                        build_seconds=time.perf_counter() - start)
+
+
+_CACHE: dict[Universe, DialectIndex] = {}
+_LOCK = threading.Lock()
+
+
+def dialect_index(universe: Universe = ODEEN, *, disk_cache: bool = True) -> DialectIndex:
+    """The index of ``universe``'s dialect, kept for the process once built.
+
+    With ``disk_cache``, a copy is also kept on disk (see :mod:`search.cache`), so that the
+    next process loads it in a fraction of a second instead of building it.
+    """
+    with _LOCK:
+        if universe not in _CACHE:
+            from . import cache
+
+            found = cache.load(universe) if disk_cache else None
+            if found is None:
+                found = build_index(universe)
+                if disk_cache:
+                    cache.save(found)
+            _CACHE[universe] = found
+        return _CACHE[universe]

@@ -1,0 +1,146 @@
+"""Zendo: both roles driven line by line, garbage input, end of input."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rulelang.cli import main
+from rulelang.equivalence import equivalent
+from rulelang.parser import parse
+from rulelang.reference import evaluate
+from rulelang.universe import ODEEN
+from search.zendo import Console, MasterGame, Oracle, StudentGame
+from search_fixtures import *  # noqa: F401,F403 - session fixtures
+
+SECRET = "at_least 1 red touching blue"
+
+
+def _play(argv, stdin_text, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
+    out = io.StringIO()
+    code = main(["play", "--color", "never", *argv], out)
+    return code, out.getvalue()
+
+
+def test_the_master_labels_scenes_and_accepts_an_equivalent_guess(index, monkeypatch):
+    code, text = _play(["--secret", SECRET],
+                       "A.b...\nAb....\nguess at_least 1 blue touching red\n", monkeypatch)
+    assert code == 0
+    assert "A.b...  false" in text and "Ab....  true" in text
+    assert "correct!" in text and "(2 scenes, 1 guess)" in text
+
+
+def test_a_wrong_guess_gets_the_simplest_counterexample(index, monkeypatch):
+    code, text = _play(["--secret", SECRET], "guess at_least 1 red\nquit\n", monkeypatch)
+    verdict = equivalent(parse("at_least 1 red"), parse(SECRET))
+    assert code == 0 and f"Counterexample: {verdict.counterexample} is false" in text
+
+
+def test_the_master_survives_garbage_and_keeps_its_table(index):
+    game = MasterGame(parse(SECRET))
+    lines = ["A.....", "zzz", "guess at_least 9 red", "AAAAAAAAA", "guess", "hello there", "", "\t"]
+    out = io.StringIO()
+    result = game.play(Console(iter(lines), out))
+    assert result.outcome == "eof" and result.guesses == 0
+    assert result.scenes_asked == 1 and "A....." in result.table.texts
+    assert out.getvalue().count("type 'help'") >= 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=8))
+def test_no_typed_text_crashes_the_master_or_loses_a_scene(index, lines):
+    game = MasterGame(parse(SECRET))
+    con = Console(iter(["A.b..." ] + [l.replace("\n", " ") for l in lines]), io.StringIO())
+    result = game.play(con)
+    assert "A.b..." in result.table.texts
+    for scene, value in result.table.pairs():  # every label the master gave is right
+        assert evaluate(parse(SECRET), scene, ODEEN) == value
+
+
+def test_end_of_input_ends_a_game_cleanly(index, monkeypatch):
+    code, text = _play(["--seed", "4"], "", monkeypatch)
+    assert code == 0 and "The rule was:" in text
+
+
+def test_a_seed_fixes_the_hidden_rule(index, monkeypatch):
+    first = _play(["--seed", "11"], "reveal\n", monkeypatch)[1]
+    again = _play(["--seed", "11"], "reveal\n", monkeypatch)[1]
+    assert first == again
+
+
+def test_the_student_with_a_secret_plays_alone_and_names_the_rule(index, monkeypatch):
+    code, text = _play(["--machine", "student", "--secret", "exactly 2 blue pyramid"], "", monkeypatch)
+    assert code == 0
+    m = re.search(r"settled on: (.+) after (\d+) scenes", text)
+    assert m and equivalent(parse(m.group(1)), parse("exactly 2 blue pyramid")).equivalent
+    assert int(m.group(2)) == text.count("true or false?")
+
+
+def test_the_student_turns_to_the_full_language_when_the_dialect_fails(index):
+    secret = parse("exactly 4 red")
+    game = StudentGame(index, oracle=Oracle(secret), synth_max_size=6, synth_timeout=30)
+    out = io.StringIO()
+    result = game.play(Console(iter([]), out))
+    assert result.outcome == "solved" and equivalent(parse(result.rule), secret).equivalent
+    assert "searching the full language" in out.getvalue()
+
+
+def _answering(out: io.StringIO, rule, garbage_every: int = 3):
+    """Answers the student's questions from the printed prompts, with garbage in between."""
+    n = 0
+    while True:
+        last = out.getvalue().rsplit("\n", 1)[-1]
+        n += 1
+        if "is that your rule?" in last:
+            yield "yes"
+        elif n % garbage_every == 0:
+            yield "maybe?"
+        else:
+            scene = re.search(r"scene \d+: (\S{6})", last).group(1)
+            yield "true" if evaluate(rule, scene, ODEEN) else "f"
+
+
+def test_the_student_asks_a_person_and_shrugs_off_garbage_answers(index):
+    rule = parse("zero red and at_least 1 block")
+    out = io.StringIO()
+    game = StudentGame(index)
+    result = game.play(Console(_answering(out, rule), out, echo=True))
+    assert result.outcome == "solved" and equivalent(parse(result.rule), rule).equivalent
+    assert "please answer true or false" in out.getvalue()
+    for scene, value in result.table.pairs():
+        assert evaluate(rule, scene, ODEEN) == value
+
+
+def _disputing(out: io.StringIO, rule):
+    """Answers questions truly; at the first guess offers a 'counterexample' the guess agrees
+    with, then a real one, then quits."""
+    step = 0
+    while True:
+        last = out.getvalue().rsplit("\n", 1)[-1]
+        if "is that your rule?" in last:
+            guess = parse(out.getvalue().rsplit("I think the rule is: ", 1)[1].split("  (")[0])
+            if step == 0:
+                step = 1
+                yield f"no ...... {str(evaluate(guess, '......', ODEEN)).lower()}"
+            else:
+                yield "quit"
+        else:
+            scene = re.search(r"scene \d+: (\S{6})", last).group(1)
+            yield "true" if evaluate(rule, scene, ODEEN) else "false"
+
+
+def test_a_counterexample_that_agrees_with_the_guess_is_refused(index):
+    out = io.StringIO()
+    result = StudentGame(index).play(Console(_disputing(out, parse(SECRET)), out, echo=True))
+    assert result.outcome == "quit" and result.guesses == 1
+    assert "that is not a counterexample" in out.getvalue()
+
+
+def test_the_student_stops_cleanly_at_end_of_input(index):
+    result = StudentGame(index).play(Console(iter(["true", "false"]), io.StringIO()))
+    assert result.outcome == "eof" and result.scenes_asked == 2
