@@ -63,79 +63,29 @@ class ExplainSolver:
     name = "explain"
 
     def __init__(self, context: SolverContext) -> None:
-        self._explain = _find_explain()
         try:
-            self._table = importlib.import_module("search.table").Table
-        except (ImportError, AttributeError):
-            self._table = None  # an explain() that reads rulelang scene files instead
+            self._search = importlib.import_module("search")
+        except ImportError as err:
+            raise RulelangError(f"the search engine cannot be imported: {err}", code="E504") from None
         try:
             self.limit = int(context.options.get("candidates", 1000))
         except ValueError:
             raise RulelangError("option candidates must be an integer", code="E505") from None
         self.universe = context.universe
-        try:  # build (or load) the search's index now, so that setup is not billed to task 0
-            importlib.import_module("search.index").dialect_index(self.universe)
-        except (ImportError, AttributeError):
-            pass
+        # Build (or load) the search's index now, so that set-up is not billed to task 0.
+        self._search.dialect_index(self.universe)
 
     def solve(self, task: Task) -> Answer:
-        if self._table is not None:
-            table = self._table(task.scenes, task.labels, self.universe)
-        else:
-            from ..scenefile import parse_scene_file
-
-            table = parse_scene_file(task.table_text(), f"<task {task.index}>", universe=self.universe)
-        result = self._explain(table)
+        table = self._search.Table(task.scenes, task.labels, self.universe)
+        result = self._search.explain(table)
         rules = ranked_rules(result, self.limit)
         info = _info(result)
         return Answer(rules=tuple(rules), info=info) if rules else Answer.abstention("no candidate")
 
 
-def _find_explain() -> Any:
-    """``search.explain``, else ``search.versionspace.explain``, else ``search.explain.explain``."""
-    try:
-        search = importlib.import_module("search")
-    except ImportError as err:
-        raise RulelangError(f"the search engine cannot be imported: {err}", code="E504") from None
-    explain = getattr(search, "explain", None)
-    if callable(explain):
-        return explain
-    for module in ("search.versionspace", "search.explain"):
-        try:
-            explain = getattr(importlib.import_module(module), "explain", None)
-        except ImportError:
-            continue
-        if callable(explain):
-            return explain
-    raise RulelangError("search.explain is not available in this installation", code="E504")
-
-
-def ranked_rules(result: Any, limit: int | None = None) -> list[Any]:
-    """Rules, best first, from whatever ``explain`` returns: a list of rules or texts, an
-    explanation with class ``ids`` and an ``index`` holding ``texts``, or a record whose
-    ``candidates`` (a list, or a method taking a limit) hold rules or carry a ``rule``."""
-    if result is None:
-        return []
-    ids, index = getattr(result, "ids", None), getattr(result, "index", None)
-    if ids is not None and hasattr(index, "texts"):
-        return [index.texts[int(c)] for c in list(ids)[:limit]]
-    items = result
-    for attr in ("candidates", "rules", "classes", "ranked"):
-        if hasattr(result, attr):
-            items = getattr(result, attr)
-            items = items(limit) if callable(items) else items
-            break
-    out = []
-    for item in list(items)[:limit]:
-        if isinstance(item, str) or type(item).__module__.endswith("rulelang.ast"):
-            out.append(item)
-            continue
-        for attr in ("rule", "text", "canonical"):
-            value = getattr(item, attr, None)
-            if value is not None:
-                out.append(value)
-                break
-    return out
+def ranked_rules(result: Any, limit: int | None = None) -> list[str]:
+    """The canonical rules of an explanation's candidate classes, best first."""
+    return [result.index.texts[int(c)] for c in result.ids[:limit]]
 
 
 def _info(result: Any) -> dict[str, Any]:
