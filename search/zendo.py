@@ -258,8 +258,11 @@ class StudentGame:
             scene, value = verdict
             self.table = self.table.with_scene(scene, value)
 
+    def _question(self, scene: str, con: Console, n: int) -> str:
+        return f"scene {self.asked + 1}: {con.draw(scene)}  ({n:,} candidates left) true or false? "
+
     def _answer(self, scene: str, con: Console, n: int) -> bool | str | None:
-        prompt = f"scene {self.asked + 1}: {con.draw(scene)}  ({n:,} candidates left) true or false? "
+        prompt = self._question(scene, con, n)
         if self.oracle is not None:
             value = self.oracle.label(scene)
             con.say(f"{prompt}{str(value).lower()}")

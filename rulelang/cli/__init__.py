@@ -19,7 +19,8 @@ from typing import Sequence, TextIO
 from ..errors import RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "bench", "export")
+COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "train", "bench",
+            "export")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

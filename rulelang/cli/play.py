@@ -38,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="student: largest rule of the full-language fallback search")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="student: seconds for the full-language fallback search")
+    p.add_argument("--student", choices=("search", "crn"), default="search",
+                   help="student: the exact version-space search (default), or the neural CRN "
+                        "(conjecture generator + learned interpreter; the shipped models unless "
+                        "--interpreter/--generator are given)")
+    p.add_argument("--beams", type=int, default=100, metavar="B", help="student crn: conjectures per turn (100)")
+    p.add_argument("--interpreter", metavar="FILE", help="student crn: interpreter checkpoint")
+    p.add_argument("--generator", metavar="FILE", help="student crn: generator checkpoint")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the pieces (auto: on a terminal, unless NO_COLOR is set)")
     p.set_defaults(run=run)
@@ -65,6 +72,18 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.machine == "master":
         game = MasterGame(secret if secret is not None else random_secret(args.seed))
         game.play(con, color)
+    elif args.student == "crn":
+        if args.beams < 1:
+            out.write("rulelang play: --beams must be at least 1\n")
+            return EXIT_ERROR
+        from interp.model import ConjectureGenerator, LearnedInterpreter, model_path
+        from interp.zendo import NeuralStudent
+
+        neural = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter)),
+                               ConjectureGenerator.load(model_path("generator", args.generator)),
+                               oracle=Oracle(secret) if secret is not None else None, beams=args.beams,
+                               seed=args.seed or 0)
+        neural.play(con, color)
     else:
         student = StudentGame(oracle=Oracle(secret) if secret is not None else None,
                               confidence=args.confidence, criterion=args.criterion,

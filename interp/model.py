@@ -1,0 +1,163 @@
+"""Trained models, ready to use: load a checkpoint and label, propose or predict.
+
+* :class:`LearnedInterpreter` — reads rules (dialect words) and labels scenes; it never calls
+  the exact checker.
+* :class:`ConjectureGenerator` — proposes rules for a table (constrained beam search).
+* :class:`LabelEmpiricist` — EMP-L: labels scenes from a table, with no rule.
+
+Where models come from (:func:`model_path`): an explicit path; else, for a training
+regime, ``models/<regime>/<kind>.pt`` (where ``rulelang train`` writes); else the default
+model shipped inside the package (``interp/models/<kind>.pt``, trained in regime
+:data:`DEFAULT_REGIME`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from rulelang.errors import RulelangError
+from rulelang.universe import ODEEN, Universe
+
+from . import checkpoint
+from .decode import Beam, beam_search
+from .nets import NetConfig, build
+from .vocab import RuleTrie, Vocab, dialect_texts
+
+#: Where the shipped models live, and the regime they were trained in.
+SHIPPED = Path(__file__).parent / "models"
+DEFAULT_REGIME = "1438x10000"
+#: Where ``rulelang train`` writes models by default: ``MODELS_DIR/<regime>/<kind>.pt``.
+MODELS_DIR = Path("models")
+
+#: Pairs labelled per forward pass when labelling many scenes.
+CHUNK = 16384
+
+
+def model_path(kind: str, path: str | os.PathLike | None = None, regime: str | None = None,
+               models_dir: str | os.PathLike | None = None) -> Path:
+    """The checkpoint to load for ``kind`` (see the module's docstring)."""
+    if path:
+        return Path(path)
+    if regime:
+        p = Path(models_dir or MODELS_DIR) / regime / f"{kind}.pt"
+        if p.is_file() or regime != DEFAULT_REGIME:
+            if not p.is_file():
+                raise RulelangError(f"no {kind} trained in regime {regime}", code="E702", path=str(p),
+                                    hint=f"train one with 'rulelang train {kind} --regime {regime}'")
+            return p
+    return SHIPPED / f"{kind}.pt"
+
+
+class _Loaded:
+    kind = ""
+
+    def __init__(self, ckpt: dict[str, Any], path: str, universe: Universe = ODEEN,
+                 threads: int | None = None) -> None:
+        if ckpt.get("universe", universe.name) != universe.name:
+            raise RulelangError(f"a model of universe {ckpt.get('universe')!r}, not {universe.name!r}",
+                                code="E703", path=path)
+        self.path = path
+        self.universe = universe
+        self.regime = ckpt.get("regime")
+        self.vocab = Vocab(tuple(ckpt["vocab"]), int(ckpt["net"]["max_len"]))
+        mine = Vocab.for_dialect(universe)
+        if self.vocab.words != mine.words:
+            raise RulelangError("the model's vocabulary differs from this dialect's words", code="E703",
+                                path=path)
+        self.config = NetConfig.from_dict(ckpt["net"])
+        self.net = build(self.kind, self.config)
+        try:
+            self.net.load_state_dict(ckpt["model"])
+        except (RuntimeError, KeyError, TypeError) as err:
+            raise RulelangError(f"the weights do not fit the network it describes: {str(err).splitlines()[0]}",
+                                code="E702", path=path) from None
+        self.net.eval()
+        self.info = {k: ckpt.get(k) for k in ("regime", "step", "best_score", "best_step", "seconds", "params")}
+        self.glyphs = torch.from_numpy(universe.all_scenes().astype(np.int64))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, universe: Universe = ODEEN) -> Any:
+        return cls(checkpoint.load(path, cls.kind), str(path), universe)
+
+    def _scenes(self, scenes: np.ndarray | Sequence[int]) -> torch.Tensor:
+        """Scene indices -> glyph ids; glyph rows (``[n, length]``) pass through."""
+        a = np.asarray(scenes)
+        if a.ndim >= 2 and a.shape[-1] == self.universe.length and a.dtype == np.uint8:
+            return torch.from_numpy(a.astype(np.int64))
+        return self.glyphs[torch.from_numpy(a.astype(np.int64))]
+
+
+class LearnedInterpreter(_Loaded):
+    """``P(scene satisfies rule)`` from the rule's words, learned from examples."""
+
+    kind = "interpreter"
+
+    def tokens(self, rules: Sequence[str]) -> torch.Tensor:
+        """Word ids of ``rules``; E701 for a word the model does not know."""
+        return torch.from_numpy(self.vocab.batch(rules))
+
+    @torch.inference_mode()
+    def logits(self, rules: Sequence[str] | torch.Tensor, scenes: np.ndarray) -> np.ndarray:
+        """``float32[R, S]``: logits of every scene (indices or glyph rows) under every rule."""
+        tokens = rules if isinstance(rules, torch.Tensor) else self.tokens(rules)
+        glyphs = self._scenes(scenes)
+        r, s = tokens.shape[0], glyphs.shape[0]
+        out = torch.empty(r, s)
+        per = max(1, CHUNK // max(1, s))
+        for i in range(0, r, per):
+            table, summary = self.net.read_rules(tokens[i:i + per])
+            n = table.shape[0]
+            if n * s <= CHUNK:
+                rule_of = torch.arange(n).repeat_interleave(s)
+                out[i:i + n] = self.net.label(table, summary, rule_of, glyphs.repeat(n, 1)).view(n, s)
+            else:
+                for j in range(0, s, CHUNK):
+                    part = glyphs[j:j + CHUNK]
+                    out[i, j:j + part.shape[0]] = self.net.label(
+                        table, summary, torch.zeros(part.shape[0], dtype=torch.long), part)
+        return out.numpy()
+
+    def labels(self, rules: Sequence[str] | torch.Tensor, scenes: np.ndarray) -> np.ndarray:
+        """``bool[R, S]``: the interpreter's labels."""
+        return self.logits(rules, scenes) > 0
+
+    def label_all(self, rule: str) -> np.ndarray:
+        """``bool[n_scenes]``: the rule's label on every scene of the universe."""
+        return self.labels([rule], self.universe.all_scenes())[0]
+
+
+class ConjectureGenerator(_Loaded):
+    """Proposes dialect rules for a table: grammar-constrained beam search."""
+
+    kind = "generator"
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.trie = RuleTrie.for_dialect(self.vocab, self.universe)
+        self.texts = dialect_texts(self.universe)
+
+    def propose(self, scenes: np.ndarray, labels: np.ndarray, width: int,
+                class_of: np.ndarray | None = None) -> Beam:
+        """Up to ``width`` conjectures (distinct classes when ``class_of`` is given), best first."""
+        glyphs = self._scenes(scenes).unsqueeze(0)
+        lab = torch.from_numpy(np.asarray(labels, dtype=bool)).unsqueeze(0)
+        return beam_search(self.net, glyphs, lab, self.trie, width, class_of)[0]
+
+
+class LabelEmpiricist(_Loaded):
+    """EMP-L: labels scenes straight from a table."""
+
+    kind = "empiricist"
+
+    @torch.inference_mode()
+    def logits(self, scenes: np.ndarray, labels: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        glyphs = self._scenes(scenes).unsqueeze(0)
+        lab = torch.from_numpy(np.asarray(labels, dtype=bool)).unsqueeze(0)
+        q = self._scenes(queries)
+        out = [self.net(glyphs, lab, q[i:i + CHUNK].unsqueeze(0))[0] for i in range(0, q.shape[0], CHUNK)]
+        return torch.cat(out).numpy()

@@ -1,0 +1,265 @@
+"""The networks: the interpreter, the conjecture generator and the label empiricist.
+
+All three are small pre-norm attention networks sized for a 2-core CPU.
+
+**Interpreter** ``(rule, scene) -> P(true)``. The expensive part of reading a rule does not
+depend on the scene, so it is done once per rule: a Transformer encodes the rule's words,
+then every possible *cell* (each glyph at each position: 7 x 6 = 42 of them in Odeen)
+cross-attends to the rule's words. A scene is then just six rows gathered from that
+per-rule table; a few self-attention blocks over its six cells (conditioned on the rule)
+and a pooled read-out give the label. Labelling S scenes under R rules costs R rule
+encodings plus R x S cheap cell blocks, which is what makes training, CRN falsification
+(B = 300 conjectures x a table) and interpreter-driven search over the whole dialect
+affordable on a CPU.
+
+**Generator** ``table -> rule``: each labelled scene of the table is encoded (cells, then
+the label), a set Transformer mixes the table's entries, and a GRU decoder with attention
+over them writes the rule word by word.
+
+**Empiricist** ``(table, scene) -> P(true)`` (EMP-L): the generator's table encoder, the
+query scene encoded the same way, and cross-attention from the query to the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Sizes of a network (stored in every checkpoint)."""
+
+    n_vocab: int
+    max_len: int
+    n_glyphs: int
+    length: int
+    d: int = 64
+    heads: int = 4
+    ff: int = 2  # feed-forward width, in multiples of d
+    rule_layers: int = 2
+    cell_layers: int = 2
+    scene_layers: int = 2
+    table_layers: int = 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "NetConfig":
+        return cls(**{k: int(v) for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+class Block(nn.Module):
+    """Pre-norm attention (self- or cross-) then a feed-forward layer, both residual.
+
+    With ``span`` set (self-attention over a row of cells), every head adds a learned bias
+    per relative offset ``j - i`` to its attention logits (relative positions, as in T5):
+    "my neighbour", "anything to my left" are then single attention patterns.
+    """
+
+    def __init__(self, d: int, heads: int, ff: int, cross: bool = False, span: int = 0) -> None:
+        super().__init__()
+        self.cross = cross
+        self.heads = heads
+        self.norm_q = nn.LayerNorm(d)
+        self.norm_kv = nn.LayerNorm(d) if cross else None
+        self.q = nn.Linear(d, d)
+        self.kv = nn.Linear(d, 2 * d)
+        self.o = nn.Linear(d, d)
+        self.span = span
+        self.rel = nn.Parameter(torch.zeros(heads, 2 * span - 1)) if span else None
+        self.norm_ff = nn.LayerNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, ff * d), nn.GELU(), nn.Linear(ff * d, d))
+
+    def forward(self, x: Tensor, kv: Tensor | None = None, pad: Tensor | None = None) -> Tensor:
+        q = self.norm_q(x)
+        src = self.norm_kv(kv) if self.norm_kv is not None else q
+        n, lq, d = q.shape
+        lk = src.shape[1]
+        h = self.heads
+        qh = self.q(q).view(n, lq, h, d // h).transpose(1, 2)
+        k, v = self.kv(src).view(n, lk, 2, h, d // h).permute(2, 0, 3, 1, 4)
+        bias = None
+        if self.rel is not None:
+            idx = torch.arange(lk, device=x.device)[None, :] - torch.arange(lq, device=x.device)[:, None]
+            bias = self.rel[:, idx + self.span - 1].unsqueeze(0)
+        if pad is not None:
+            mask = torch.zeros(n, 1, 1, lk, device=x.device).masked_fill(pad[:, None, None, :], float("-inf"))
+            bias = mask if bias is None else bias + mask
+        att = nn.functional.scaled_dot_product_attention(qh, k, v, attn_mask=bias)
+        x = x + self.o(att.transpose(1, 2).reshape(n, lq, d))
+        return x + self.ff(self.norm_ff(x))
+
+
+class RuleEncoder(nn.Module):
+    """Word ids ``[R, L]`` -> word states ``[R, L, d]``, a padding mask and a summary ``[R, d]``."""
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.word = nn.Embedding(c.n_vocab, c.d, padding_idx=0)
+        self.pos = nn.Embedding(c.max_len, c.d)
+        self.blocks = nn.ModuleList(Block(c.d, c.heads, c.ff) for _ in range(c.rule_layers))
+        self.norm = nn.LayerNorm(c.d)
+
+    def forward(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        pad = tokens == 0
+        x = self.word(tokens) + self.pos.weight[: tokens.shape[1]]
+        for b in self.blocks:
+            x = b(x, pad=pad)
+        x = self.norm(x)
+        keep = (~pad).unsqueeze(-1).to(x.dtype)
+        summary = (x * keep).sum(1) / keep.sum(1).clamp(min=1.0)
+        return x, pad, summary
+
+
+class Interpreter(nn.Module):
+    """``(rule words, scenes) -> logit of "the scene satisfies the rule"``."""
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.rule = RuleEncoder(c)
+        self.glyph = nn.Embedding(c.n_glyphs, c.d)
+        self.cell_pos = nn.Embedding(c.length, c.d)
+        self.cross = nn.ModuleList(Block(c.d, c.heads, c.ff, cross=True) for _ in range(c.cell_layers))
+        self.cond = nn.Linear(c.d, c.d)
+        self.scene = nn.ModuleList(Block(c.d, c.heads, c.ff, span=c.length) for _ in range(c.scene_layers))
+        self.norm = nn.LayerNorm(c.d)
+        self.head = nn.Sequential(nn.Linear(3 * c.d, 2 * c.d), nn.GELU(), nn.Linear(2 * c.d, 1))
+
+    def read_rules(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
+        """Per rule: the table of every possible cell ``[R, G * length, d]`` and a summary ``[R, d]``."""
+        words, pad, summary = self.rule(tokens)
+        c = self.config
+        cells = (self.glyph.weight[:, None, :] + self.cell_pos.weight[None, :, :]).reshape(-1, c.d)
+        x = cells.unsqueeze(0).expand(tokens.shape[0], -1, -1) + self.cond(summary).unsqueeze(1)
+        for b in self.cross:
+            x = b(x, words, pad)
+        return x, summary
+
+    def label(self, table: Tensor, summary: Tensor, rule_of: Tensor, scenes: Tensor) -> Tensor:
+        """Logits ``[P]`` of scenes ``[P, length]`` (glyph ids) under rules ``rule_of`` ``[P]``
+        (rows of ``table``/``summary`` from :meth:`read_rules`)."""
+        length = self.config.length
+        cell = scenes.long() * length + torch.arange(length, device=scenes.device)
+        x = table[rule_of.unsqueeze(1), cell]  # [P, length, d]
+        for b in self.scene:
+            x = b(x)
+        x = self.norm(x)
+        pooled = torch.cat([x.mean(1), x.amax(1), summary[rule_of]], dim=-1)
+        return self.head(pooled).squeeze(-1)
+
+    def forward(self, tokens: Tensor, scenes: Tensor) -> Tensor:
+        """Logits ``[R, S]`` of scenes ``[R, S, length]`` under rules ``[R, L]``."""
+        r, s, _ = scenes.shape
+        table, summary = self.read_rules(tokens)
+        rule_of = torch.arange(r, device=scenes.device).repeat_interleave(s)
+        return self.label(table, summary, rule_of, scenes.reshape(r * s, -1)).view(r, s)
+
+
+class TableEncoder(nn.Module):
+    """Scenes ``[T, k, length]`` with labels ``[T, k]`` -> entries ``[T, k, d]``.
+
+    A scene is encoded by self-attention over its cells, pooled; the label (or "unlabelled",
+    for a query scene) is added; a set Transformer (no positions: a table is a set) mixes
+    the entries of each table.
+    """
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.glyph = nn.Embedding(c.n_glyphs, c.d)
+        self.cell_pos = nn.Embedding(c.length, c.d)
+        self.cells = nn.ModuleList(Block(c.d, c.heads, c.ff, span=c.length) for _ in range(c.scene_layers))
+        self.cell_norm = nn.LayerNorm(c.d)
+        self.pool = nn.Linear(2 * c.d, c.d)
+        self.label = nn.Embedding(3, c.d)  # false, true, unlabelled
+        self.blocks = nn.ModuleList(Block(c.d, c.heads, c.ff) for _ in range(c.table_layers))
+        self.norm = nn.LayerNorm(c.d)
+
+    def scenes(self, scenes: Tensor) -> Tensor:
+        """``[..., length]`` glyph ids -> ``[..., d]``."""
+        shape = scenes.shape[:-1]
+        x = self.glyph(scenes.long().reshape(-1, self.config.length)) + self.cell_pos.weight
+        for b in self.cells:
+            x = b(x)
+        x = self.cell_norm(x)
+        return self.pool(torch.cat([x.mean(1), x.amax(1)], -1)).view(*shape, -1)
+
+    def forward(self, scenes: Tensor, labels: Tensor) -> Tensor:
+        x = self.scenes(scenes) + self.label(labels.long())
+        for b in self.blocks:
+            x = b(x)
+        return self.norm(x)
+
+
+class Generator(nn.Module):
+    """``table -> rule``: a table encoder and a GRU decoder with attention over the entries."""
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.table = TableEncoder(c)
+        self.word = nn.Embedding(c.n_vocab, c.d)
+        self.init = nn.Linear(c.d, c.d)
+        self.gru = nn.GRUCell(2 * c.d, c.d)
+        self.query = nn.Linear(c.d, c.d)
+        self.out = nn.Sequential(nn.Linear(2 * c.d, 2 * c.d), nn.GELU(), nn.Linear(2 * c.d, c.n_vocab))
+
+    def encode(self, scenes: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """The table's entries ``[T, k, d]`` and the decoder's first state ``[T, d]``."""
+        memory = self.table(scenes, labels)
+        return memory, torch.tanh(self.init(memory.mean(1)))
+
+    def step(self, memory: Tensor, h: Tensor, ctx: Tensor, word: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """One decoding step: the previous word ``[N]`` -> logits ``[N, V]``, new state and context."""
+        h = self.gru(torch.cat([self.word(word), ctx], -1), h)
+        att = torch.softmax(torch.einsum("nd,nkd->nk", self.query(h), memory) / memory.shape[-1] ** 0.5, -1)
+        ctx = torch.einsum("nk,nkd->nd", att, memory)
+        return self.out(torch.cat([h, ctx], -1)), h, ctx
+
+    def forward(self, scenes: Tensor, labels: Tensor, words: Tensor) -> Tensor:
+        """Teacher-forced logits ``[T, L, V]`` for target words ``[T, L]`` (ids, then ``<eos>``)."""
+        memory, h = self.encode(scenes, labels)
+        ctx = memory.mean(1)
+        prev = torch.full_like(words[:, 0], 1)  # <bos>
+        out = []
+        for t in range(words.shape[1]):
+            logits, h, ctx = self.step(memory, h, ctx, prev)
+            out.append(logits)
+            prev = words[:, t]
+        return torch.stack(out, 1)
+
+
+class Empiricist(nn.Module):
+    """EMP-L: ``(table, scenes) -> logits``, with no rule in between."""
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.table = TableEncoder(c)
+        self.query = nn.ModuleList(Block(c.d, c.heads, c.ff, cross=True) for _ in range(c.cell_layers))
+        self.head = nn.Sequential(nn.LayerNorm(c.d), nn.Linear(c.d, c.d), nn.GELU(), nn.Linear(c.d, 1))
+
+    def forward(self, scenes: Tensor, labels: Tensor, queries: Tensor) -> Tensor:
+        """Logits ``[T, Q]`` of query scenes ``[T, Q, length]`` given tables ``[T, k, length]``."""
+        memory = self.table(scenes, labels)
+        x = self.table.scenes(queries) + self.table.label.weight[2]
+        for b in self.query:
+            x = b(x, memory)
+        return self.head(x).squeeze(-1)
+
+
+NETS = {"interpreter": Interpreter, "generator": Generator, "empiricist": Empiricist}
+
+
+def build(kind: str, config: NetConfig) -> nn.Module:
+    return NETS[kind](config)
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

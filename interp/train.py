@@ -1,0 +1,339 @@
+"""Training the interpreter, the conjecture generator and the empiricist (EMP-L).
+
+A learner in regime ``(R, k)`` sees only ``dataset.training(regime)``: R rules with k
+labelled scenes each. The validation split (novel phenomena) picks the best weights.
+
+Every batch is a pure function of ``(seed, step)``, so training is reproducible (same seed,
+same model, on the same machine and thread count) and ``--resume`` continues exactly where
+a checkpoint stopped: the weights, the optimizer's state and the step come from the
+checkpoint, and the batches that follow are the ones an uninterrupted run would have drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from rulelang.errors import RulelangError
+from rulelang.universe import ODEEN, Universe
+
+from . import checkpoint
+from .nets import NetConfig, build, n_params
+from .vocab import EOS, PAD, Vocab
+
+KINDS = ("interpreter", "generator", "empiricist")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (stored in the checkpoint; ``--resume`` reuses it).
+
+    ``batch`` is rules per step for the interpreter, tables per step for the others;
+    ``scenes`` is scenes per rule (interpreter) or query scenes per table (empiricist).
+    """
+
+    kind: str = "interpreter"
+    regime: str = "1438x10000"
+    seed: int = 0
+    steps: int = 1000
+    batch: int = 128
+    scenes: int = 64
+    table_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: int = 100
+    eval_every: int = 200
+    eval_rules: int = 500
+    eval_scenes: int = 256
+    net: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+#: Defaults per kind (``rulelang train`` starts from these; options override them).
+DEFAULTS: dict[str, TrainConfig] = {
+    "interpreter": TrainConfig(kind="interpreter"),
+    "generator": TrainConfig(kind="generator", steps=2000, batch=64, lr=2e-3, eval_every=250),
+    "empiricist": TrainConfig(kind="empiricist", steps=1000, batch=64, scenes=32, eval_every=200),
+}
+
+
+def net_config(kind: str, vocab: Vocab, universe: Universe, sizes: dict[str, int]) -> NetConfig:
+    return NetConfig(n_vocab=len(vocab), max_len=vocab.max_len, n_glyphs=universe.n_glyphs,
+                     length=universe.length, **sizes)
+
+
+def _gen(seed: int, step: int, salt: int = 0) -> tuple[torch.Generator, np.random.Generator]:
+    """The random streams of one step: a pure function of (seed, step)."""
+    ss = np.random.SeedSequence([seed, step, salt])
+    g = torch.Generator().manual_seed(int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+    return g, np.random.default_rng(ss)
+
+
+class _Task:
+    """Batches, loss and validation of one kind of learner."""
+
+    def __init__(self, cfg: TrainConfig, samples: Any, validation: Any, vocab: Vocab, universe: Universe) -> None:
+        self.cfg = cfg
+        self.vocab = vocab
+        self.glyphs = torch.from_numpy(universe.all_scenes().astype(np.int64))
+        self.tokens = torch.from_numpy(vocab.batch(samples.texts))
+        self.scenes = torch.from_numpy(samples.scenes.astype(np.int64))
+        self.labels = torch.from_numpy(samples.labels)
+        self.val = validation
+
+    def batch(self, step: int) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
+        raise NotImplementedError
+
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        raise NotImplementedError
+
+    def _tables(self, rows: Tensor, g: torch.Generator, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
+        """A table of ``table_size`` distinct samples per row: half the rows uniformly at
+        random, half balanced (as many true as false scenes where the rule allows)."""
+        k = self.scenes.shape[1]
+        t = min(self.cfg.table_size, k)
+        keys = torch.rand(rows.numel(), k, generator=g)
+        lab = self.labels[rows]
+        half = rows.numel() // 2
+        # Balanced: rank true and false samples separately and interleave them.
+        rank = torch.empty_like(keys)
+        for value in (True, False):
+            kv = torch.where(lab[half:] == value, keys[half:], torch.full_like(keys[half:], 2.0))
+            order = kv.argsort(1).argsort(1).to(keys.dtype)
+            rank[half:] = torch.where(lab[half:] == value, order, rank[half:])
+        keys[half:] = rank[half:] + keys[half:] * 0.5
+        cols = keys.argsort(1)[:, :t]
+        return self.scenes[rows.unsqueeze(1), cols], lab.gather(1, cols)
+
+
+class _Interpreter(_Task):
+    def batch(self, step: int) -> dict[str, Tensor]:
+        g, _ = _gen(self.cfg.seed, step)
+        n, k = self.scenes.shape
+        rows = torch.randint(n, (self.cfg.batch,), generator=g)
+        cols = torch.randint(k, (self.cfg.batch, self.cfg.scenes), generator=g)
+        idx = self.scenes[rows.unsqueeze(1), cols]
+        return {"tokens": self.tokens[rows], "scenes": self.glyphs[idx],
+                "labels": self.labels[rows.unsqueeze(1), cols]}
+
+    def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
+        logits = model(b["tokens"], b["scenes"])
+        loss = F.binary_cross_entropy_with_logits(logits, b["labels"].float())
+        return loss, float(((logits > 0) == b["labels"]).float().mean())
+
+    @torch.inference_mode()
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        tokens, scenes, labels = self.val
+        acc = []
+        for i in range(0, tokens.shape[0], 50):
+            logits = model(tokens[i:i + 50], self.glyphs[scenes[i:i + 50]])
+            acc.append(((logits > 0) == labels[i:i + 50]).float().mean(1))
+        t_acc = float(torch.cat(acc).mean())
+        return {"score": t_acc, "t_acc": t_acc}
+
+
+class _Generator(_Task):
+    def batch(self, step: int) -> dict[str, Tensor]:
+        g, rng = _gen(self.cfg.seed, step)
+        rows = torch.randint(self.scenes.shape[0], (self.cfg.batch,), generator=g)
+        scenes, labels = self._tables(rows, g, rng)
+        return {"scenes": self.glyphs[scenes], "labels": labels, "words": self.tokens[rows]}
+
+    def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
+        words = b["words"]
+        logits = model(b["scenes"], b["labels"], words)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), words.reshape(-1), ignore_index=PAD)
+        mask = words != PAD
+        whole = ((logits.argmax(-1) == words) | ~mask).all(1)
+        return loss, float(whole.float().mean())
+
+    @torch.inference_mode()
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        from .decode import greedy
+
+        scenes, labels, classes, class_of = self.val
+        rules = greedy(model, self.glyphs[scenes], labels)
+        found = np.array([r >= 0 and class_of[r] == c for r, c in zip(rules, classes)])
+        return {"score": float(found.mean()), "top1": float(found.mean())}
+
+
+class _Empiricist(_Task):
+    def batch(self, step: int) -> dict[str, Tensor]:
+        g, rng = _gen(self.cfg.seed, step)
+        rows = torch.randint(self.scenes.shape[0], (self.cfg.batch,), generator=g)
+        scenes, labels = self._tables(rows, g, rng)
+        cols = torch.randint(self.scenes.shape[1], (self.cfg.batch, self.cfg.scenes), generator=g)
+        return {"scenes": self.glyphs[scenes], "labels": labels,
+                "queries": self.glyphs[self.scenes[rows.unsqueeze(1), cols]],
+                "answers": self.labels[rows.unsqueeze(1), cols]}
+
+    def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
+        logits = model(b["scenes"], b["labels"], b["queries"])
+        loss = F.binary_cross_entropy_with_logits(logits, b["answers"].float())
+        return loss, float(((logits > 0) == b["answers"]).float().mean())
+
+    @torch.inference_mode()
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        scenes, labels, queries, answers = self.val
+        acc = []
+        for i in range(0, scenes.shape[0], 50):
+            logits = model(self.glyphs[scenes[i:i + 50]], labels[i:i + 50], self.glyphs[queries[i:i + 50]])
+            acc.append(((logits > 0) == answers[i:i + 50]).float().mean(1))
+        t_acc = float(torch.cat(acc).mean())
+        return {"score": t_acc, "t_acc": t_acc}
+
+
+TASKS: dict[str, type[_Task]] = {"interpreter": _Interpreter, "generator": _Generator, "empiricist": _Empiricist}
+
+
+def _validation(kind: str, dataset: Any, cfg: TrainConfig, vocab: Vocab) -> Any:
+    """The validation data each kind is scored on (novel phenomena of the validation split)."""
+    ev = dataset.evaluation("validation")
+    n = min(cfg.eval_rules, len(ev))
+    m = min(cfg.eval_scenes, ev.scenes.shape[1])
+    if kind == "interpreter":
+        return (torch.from_numpy(vocab.batch(ev.texts[:n])), torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)),
+                torch.from_numpy(ev.labels[:n, :m]))
+    tables = dataset.tables("validation", "informative")
+    scenes = torch.from_numpy(tables.scenes[:n].astype(np.int64))
+    labels = torch.from_numpy(tables.labels[:n])
+    if kind == "generator":
+        class_of = dialect_classes(dataset.universe)
+        return scenes, labels, class_of[tables.rules[:n]], class_of
+    return scenes, labels, torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)), torch.from_numpy(ev.labels[:n, :m])
+
+
+def dialect_classes(universe: Universe = ODEEN) -> np.ndarray:
+    """``int32[n_rules]``: the semantic class of each dialect rule (for de-duplication and scoring)."""
+    from rulelang.enumerate import Dialect
+
+    return _CLASSES.setdefault(universe, Dialect(universe).classes.class_of)
+
+
+_CLASSES: dict[Universe, np.ndarray] = {}
+
+
+def _lr(cfg: TrainConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac)))
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+        torch.empty(0, device=dev)
+    except (RuntimeError, AssertionError) as err:
+        raise RulelangError(f"device {name!r} is not available here: {str(err).splitlines()[0]}",
+                            code="E505", expected=("auto", "cpu", "cuda")) from None
+    return dev
+
+
+Report = Callable[[int, dict[str, float]], None]
+
+
+def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, slim: bool = False,
+          device: str = "auto", report: Report | None = None) -> dict[str, Any]:
+    """Train ``cfg.kind`` in ``cfg.regime`` of ``dataset``; checkpoints go to ``out``.
+
+    A checkpoint is written after every validation (atomically) and at the end; with
+    ``resume`` training goes on from the checkpoint at ``out`` with its own configuration.
+    ``slim`` writes the final file without its training state (smaller; cannot be resumed).
+    Returns the final checkpoint's summary (step, best score, seconds, history).
+    """
+    universe = dataset.universe
+    vocab = Vocab.for_dialect(universe)
+    ckpt: dict[str, Any] | None = None
+    if resume:
+        ckpt = checkpoint.load(out, cfg.kind)
+        if "state" not in ckpt:
+            raise RulelangError("a slim model has no training state to resume from", code="E703", path=out)
+        if list(ckpt["vocab"]) != list(vocab.words):
+            raise RulelangError("the model's vocabulary differs from this dialect's", code="E703", path=out)
+        cfg = replace(TrainConfig.from_dict(ckpt["train"]), steps=max(cfg.steps, ckpt["train"]["steps"]))
+    if cfg.kind not in TASKS:
+        raise RulelangError(f"no learner {cfg.kind!r}", code="E505", expected=KINDS)
+    if cfg.steps < 1 or cfg.batch < 1 or cfg.scenes < 1 or cfg.table_size < 1:
+        raise RulelangError("steps, batch, scenes and table size must be positive", code="E505")
+    samples = dataset.training(cfg.regime)
+    torch.manual_seed(cfg.seed)
+    netc = net_config(cfg.kind, vocab, universe, cfg.net)
+    model = build(cfg.kind, netc)
+    dev = pick_device(device)
+    model.to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
+    step, best, best_step, seconds = 0, -1.0, 0, 0.0
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    history: list[dict[str, float]] = []
+    if ckpt is not None:
+        model.load_state_dict(ckpt["state"]["model"])
+        opt.load_state_dict(ckpt["state"]["optimizer"])
+        best_state = ckpt["model"]
+        step, best, best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
+        seconds, history = float(ckpt["seconds"]), list(ckpt["history"])
+
+    def snapshot(final: bool) -> dict[str, Any]:
+        out_ckpt = {
+            "kind": cfg.kind, "net": netc.to_dict(), "vocab": list(vocab.words), "train": cfg.to_dict(),
+            "regime": cfg.regime, "universe": universe.name,
+            "data": {"path": str(dataset.path), "seed": int(dataset.seed)},
+            "step": step, "best_score": best, "best_step": best_step, "seconds": seconds,
+            "params": n_params(model), "history": history, "torch": torch.__version__,
+            "model": best_state,
+        }
+        if not (final and slim):
+            out_ckpt["state"] = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+        return out_ckpt
+
+    model.train()
+    while step < cfg.steps:
+        start = time.perf_counter()
+        b = {k: v.to(dev) for k, v in task.batch(step).items()}
+        for group in opt.param_groups:
+            group["lr"] = _lr(cfg, step)
+        loss, acc = task.loss(model, b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        seconds += time.perf_counter() - start
+        stats = {"loss": float(loss), "acc": acc}
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            start = time.perf_counter()
+            model.eval()
+            val = task.validate(model)
+            model.train()
+            seconds += time.perf_counter() - start
+            stats.update({f"val_{k}": v for k, v in val.items()})
+            history.append({"step": step, "seconds": round(seconds, 2), **stats})
+            if val["score"] > best:
+                best, best_step = val["score"], step
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            checkpoint.save(out, snapshot(final=step == cfg.steps))
+        if report:
+            report(step, stats)
+    if ckpt is not None and int(ckpt["step"]) >= cfg.steps:
+        checkpoint.save(out, snapshot(final=True))
+    return {"step": step, "best_score": best, "best_step": best_step, "seconds": seconds,
+            "params": n_params(model), "history": history, "out": str(out)}

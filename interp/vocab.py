@@ -1,0 +1,152 @@
+"""Words and rules as token ids, and the dialect as a token trie for constrained decoding.
+
+The neural models read and write rules as sequences of word ids. The vocabulary is the
+dialect's words (taken from the enumerated dialect, which the grammar generates) plus three
+specials. A rule that uses a word outside the vocabulary is refused with a diagnostic
+(E701), never silently mapped to something else.
+
+:class:`RuleTrie` holds every rule of the dialect as a path of word ids. A decoder that
+only follows its edges can emit nothing but grammatical dialect rules, and each leaf names
+its rule, so decoded rules map straight to their dialect index (and semantic class).
+
+Codes: E701 a rule the model cannot read (a word outside its vocabulary, or too long).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from rulelang.errors import RulelangError
+from rulelang.universe import ODEEN, Universe
+
+PAD, BOS, EOS = 0, 1, 2
+SPECIALS = ("<pad>", "<bos>", "<eos>")
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Word <-> id. Ids 0-2 are ``<pad>``, ``<bos>``, ``<eos>``; words follow in sorted order.
+
+    Attributes:
+        words: every token, specials first (the checkpoint stores this list).
+        max_len: the longest rule (in words) the model reads, plus one for ``<eos>``.
+    """
+
+    words: tuple[str, ...]
+    max_len: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ids", {w: i for i, w in enumerate(self.words)})
+
+    @classmethod
+    def for_dialect(cls, universe: Universe = ODEEN) -> "Vocab":
+        texts = dialect_texts(universe)
+        words = sorted({w for t in texts for w in t.split()})
+        return cls(SPECIALS + tuple(words), max(len(t.split()) for t in texts) + 1)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def encode(self, rule: str, *, path: str | None = None, line: int | None = None) -> list[int]:
+        """The word ids of ``rule`` (no specials). Raises E701 on a word the model does not know."""
+        ids: list[int] = []
+        col = 0
+        for word in rule.split():
+            col = rule.index(word, col)
+            i = self._ids.get(word)  # type: ignore[attr-defined]
+            if i is None or i < len(SPECIALS):
+                raise RulelangError(
+                    f"the model does not know the word {word!r}", code="E701", path=path, line=line,
+                    column=col + 1, end_column=col + 1 + len(word), source_line=rule,
+                    expected=self.words[len(SPECIALS):],
+                    hint="a learned interpreter reads only the words it was trained on (the Odeen "
+                         "dialect); use the exact checker for the full language")
+            ids.append(i)
+            col += len(word)
+        if not ids:
+            raise RulelangError("an empty rule", code="E701", path=path, line=line, source_line=rule)
+        if len(ids) >= self.max_len:
+            raise RulelangError(f"a rule of {len(ids)} words; the model reads at most {self.max_len - 1}",
+                                code="E701", path=path, line=line, column=1, source_line=rule)
+        return ids
+
+    def batch(self, rules: Sequence[str]) -> np.ndarray:
+        """``int64[n, max_len]``: each rule's ids, then ``<eos>``, then padding."""
+        out = np.zeros((len(rules), self.max_len), dtype=np.int64)
+        for r, rule in enumerate(rules):
+            ids = self.encode(rule)
+            out[r, :len(ids)] = ids
+            out[r, len(ids)] = EOS
+        return out
+
+    def decode(self, ids: Sequence[int]) -> str:
+        words = []
+        for i in ids:
+            i = int(i)
+            if i == EOS:
+                break
+            if i >= len(SPECIALS):
+                words.append(self.words[i])
+        return " ".join(words)
+
+
+@lru_cache(maxsize=4)
+def dialect_texts(universe: Universe = ODEEN) -> tuple[str, ...]:
+    """The canonical text of every dialect rule, in dialect order."""
+    from rulelang.enumerate import dialect_rules
+    from rulelang.printer import format_rule
+
+    return tuple(format_rule(r) for r in dialect_rules(universe))
+
+
+class RuleTrie:
+    """Every dialect rule as a path of word ids ending in ``<eos>``.
+
+    Attributes:
+        children: ``int32[n_nodes, n_vocab]``, the child node for each next word (-1: none).
+        rule_at: ``int64[n_nodes]``, the dialect rule a node ends (-1: none); only the
+            ``<eos>`` children of complete rules are such nodes.
+        depth: the most words (``<eos>`` included) on any path.
+    Node 0 is the root (nothing decoded yet).
+    """
+
+    def __init__(self, vocab: Vocab, texts: Sequence[str]) -> None:
+        children: list[dict[int, int]] = [{}]
+        rule_at = [-1]
+        self.depth = 0
+        for r, text in enumerate(texts):
+            node = 0
+            path = vocab.encode(text) + [EOS]
+            self.depth = max(self.depth, len(path))
+            for i in path:
+                nxt = children[node].get(i)
+                if nxt is None:
+                    nxt = len(children)
+                    children[node][i] = nxt
+                    children.append({})
+                    rule_at.append(-1)
+                node = nxt
+            rule_at[node] = r
+        self.children = np.full((len(children), len(vocab)), -1, dtype=np.int32)
+        for n, kids in enumerate(children):
+            for i, c in kids.items():
+                self.children[n, i] = c
+        self.rule_at = np.asarray(rule_at, dtype=np.int64)
+        self.allowed = self.children >= 0
+
+    @classmethod
+    def for_dialect(cls, vocab: Vocab, universe: Universe = ODEEN) -> "RuleTrie":
+        return _trie(vocab, universe)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.children.shape[0])
+
+
+@lru_cache(maxsize=4)
+def _trie(vocab: Vocab, universe: Universe) -> RuleTrie:
+    return RuleTrie(vocab, dialect_texts(universe))

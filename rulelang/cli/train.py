@@ -1,0 +1,103 @@
+"""``rulelang train interpreter|generator|empiricist --regime R``: train a neural learner."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from . import EXIT_OK
+from ._common import dump_json
+
+LEARNERS = ("interpreter", "generator", "empiricist")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the interpreter, the conjecture generator or EMP-L",
+                       description="Train a neural learner in one training regime of a data set (it sees "
+                                   "only that regime's labelled scenes). Validation on the validation "
+                                   "split picks the best weights; a checkpoint is written after every "
+                                   "validation. Same seed, same model.")
+    p.add_argument("learner", choices=LEARNERS,
+                   help="interpreter: (rule, scene) -> label; generator: table -> rule; "
+                        "empiricist: EMP-L, (table, scene) -> label")
+    p.add_argument("--regime", default="1438x10000", metavar="R,K",
+                   help="training regime, as 'R,K' or 'RxK' (default 1438x10000)")
+    p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="checkpoint (default models/REGIME/LEARNER.pt)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (per learner default)")
+    p.add_argument("--batch", type=int, default=None, metavar="N",
+                   help="rules (interpreter) or tables per step")
+    p.add_argument("--scenes", type=int, default=None, metavar="N",
+                   help="scenes per rule (interpreter) or query scenes per table (empiricist)")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    p.add_argument("--eval-every", type=int, default=None, metavar="N", help="validate every N steps")
+    p.add_argument("--width", type=int, default=None, metavar="D", help="model width d")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the checkpoint at --out (its configuration; --steps may extend it)")
+    p.add_argument("--slim", action="store_true",
+                   help="write the final model without its training state (smaller; cannot be resumed)")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (torch's default)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def parse_regime(text: str) -> str:
+    """``1438,10000`` or ``1438x10000`` -> ``1438x10000``."""
+    return text.replace(",", "x").replace(" ", "")
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    import torch
+
+    from interp.model import MODELS_DIR
+    from interp.train import DEFAULTS, train
+
+    from ..data import DEFAULT_DIR, DataSet
+    from ..errors import RulelangError
+    from ..harness.progress import Progress
+
+    regime = parse_regime(args.regime)
+    ds = DataSet(args.data or DEFAULT_DIR)
+    ds.regime(regime)  # an unknown regime fails here, with the list of known ones
+    target = Path(args.out) if args.out else MODELS_DIR / regime / f"{args.learner}.pt"
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cfg = replace(DEFAULTS[args.learner], regime=regime, seed=args.seed)
+    changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch), ("scenes", args.scenes),
+                                 ("lr", args.lr), ("eval_every", args.eval_every)) if v is not None}
+    if args.width is not None:
+        changes["net"] = {**cfg.net, "d": args.width}
+    cfg = replace(cfg, **changes)
+    if not args.resume and target.exists() and not args.out:
+        raise RulelangError("a model is already there", code="E505", path=str(target),
+                            hint="use --resume to go on training it, or --out for another file")
+    bar = Progress(cfg.steps, f"{args.learner} {regime}", enabled=False if args.quiet else None,
+                   stream=sys.stderr)
+    shown = {"val": ""}
+
+    def report(step: int, stats: dict) -> None:
+        if "val_score" in stats:
+            shown["val"] = f" val {stats['val_score']:.4f}"
+        bar.done = step - 1
+        bar.update(1, f"{args.learner} {regime} loss {stats['loss']:.4f} acc {stats['acc']:.3f}{shown['val']}")
+
+    try:
+        summary = train(ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device,
+                        report=report)
+    finally:
+        bar.close()
+    if args.format == "json":
+        dump_json({k: v for k, v in summary.items() if k != "history"}, out)
+    else:
+        out.write(f"trained {args.learner} in regime {regime}: step {summary['step']}, best validation "
+                  f"score {summary['best_score']:.4f} (step {summary['best_step']}), "
+                  f"{summary['params']:,} parameters, {summary['seconds']:.0f} s; wrote {target}\n")
+    return EXIT_OK
