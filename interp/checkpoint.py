@@ -62,14 +62,17 @@ def load(path: str | os.PathLike, kind: str | None = None) -> dict[str, Any]:
         if key not in ckpt:
             raise RulelangError(f"a model without its {key!r} entry", code="E702", path=name)
     if kind is not None and ckpt["kind"] != kind:
-        raise RulelangError(f"a {ckpt['kind']} model, not an {kind}" if kind[0] in "aeiou" else
-                            f"a {ckpt['kind']} model, not a {kind}", code="E703", path=name)
+        raise RulelangError(f"{_a(str(ckpt['kind']))} model, not {_a(kind)}", code="E703", path=name)
     return ckpt
 
 
 def slim(ckpt: dict[str, Any]) -> dict[str, Any]:
     """The checkpoint without its training state (what ships; cannot be resumed)."""
     return {k: v for k, v in ckpt.items() if k not in ("state", "format", "schema")}
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _first_line(err: BaseException) -> str:

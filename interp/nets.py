@@ -44,13 +44,18 @@ class NetConfig:
     cell_layers: int = 2
     scene_layers: int = 2
     table_layers: int = 2
+    slots: int = 4  # interpreter: parts of a rule
+    channels: int = 16  # interpreter: features per glyph
+    hidden: int = 64  # interpreter: cell network width
+    counters: int = 8  # interpreter: counted cell properties
+    arch: str = "attention"  # interpreter: "attention" or "slots"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "NetConfig":
-        return cls(**{k: int(v) for k, v in d.items() if k in cls.__dataclass_fields__})
+        return cls(**{k: (v if k == "arch" else int(v)) for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 class Block(nn.Module):
@@ -116,8 +121,14 @@ class RuleEncoder(nn.Module):
         return x, pad, summary
 
 
-class Interpreter(nn.Module):
-    """``(rule words, scenes) -> logit of "the scene satisfies the rule"``."""
+class AttentionInterpreter(nn.Module):
+    """``(rule words, scenes) -> logit`` (``arch="attention"``, the default).
+
+    Per rule: a Transformer reads the words, then each possible cell (every glyph at every
+    position) cross-attends to them, giving a per-rule table of cell states. Per scene: the
+    six cells' rows are gathered from that table and go through self-attention blocks with
+    learned relative-position biases; mean, max and the rule's summary feed the read-out.
+    """
 
     def __init__(self, c: NetConfig) -> None:
         super().__init__()
@@ -161,10 +172,83 @@ class Interpreter(nn.Module):
         return self.label(table, summary, rule_of, scenes.reshape(r * s, -1)).view(r, s)
 
 
+class SlotInterpreter(nn.Module):
+    """``(rule words, scenes) -> logit`` (``arch="slots"``).
+
+    Reading the rule (once per rule): a Transformer over its words; ``slots`` learned
+    queries attend to the words (a rule's parts: what is counted, what it must stand next
+    to, how many, ...) and together give the rule's code ``s``. From ``s`` the network
+    derives, per rule: a feature vector for each glyph (``channels`` numbers in (0, 1): what
+    a cell holding that piece means for this rule), a modulation of the cell network, and
+    the weights of the read-out.
+
+    Labelling a scene (per pair, cheap): each cell takes its glyph's features; it sees its
+    neighbours' and the maxima of everything to its left and to its right (generic 1-D
+    aggregations, no relation is built in: which of them a word means is learned); a small
+    rule-modulated network turns that into ``counters`` numbers in (0, 1) per cell; their
+    sums over the scene are soft counts, each encoded by its nearness to 0..length; the
+    rule's read-out weights on those give the logit. Every part a word plays is learned
+    from (rule, scene, label) examples alone.
+    """
+
+    def __init__(self, c: NetConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.rule = RuleEncoder(c)
+        self.slot_queries = nn.Parameter(torch.randn(c.slots, c.d) * 0.02)
+        self.slots = Block(c.d, c.heads, c.ff, cross=True)
+        code = c.slots * c.d
+        self.code_norm = nn.LayerNorm(code)
+        self.glyph = nn.Embedding(c.n_glyphs, 2 * c.d)
+        self.glyph_rule = nn.Linear(code, 2 * c.d)
+        self.glyph_out = nn.Sequential(nn.GELU(), nn.Linear(2 * c.d, c.channels))
+        self.cell_in = nn.Linear(5 * c.channels, c.hidden)
+        self.cell_film = nn.Linear(code, 2 * c.hidden)
+        self.cell_out = nn.Linear(c.hidden, c.counters)
+        self.readout = nn.Sequential(nn.Linear(code, 2 * c.d), nn.GELU(),
+                                     nn.Linear(2 * c.d, c.counters * (c.length + 1) + 1))
+
+    def read_rules(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
+        """Per rule: glyph features ``[R, G, channels]`` and the rule's code ``[R, slots * d]``."""
+        words, pad, _ = self.rule(tokens)
+        q = self.slot_queries.unsqueeze(0).expand(tokens.shape[0], -1, -1)
+        code = self.code_norm(self.slots(q, words, pad).flatten(1))
+        h = self.glyph.weight.unsqueeze(0) + self.glyph_rule(code).unsqueeze(1)  # [R, G, 2d]
+        return torch.sigmoid(self.glyph_out(h)), code
+
+    def label(self, table: Tensor, code: Tensor, rule_of: Tensor, scenes: Tensor) -> Tensor:
+        """Logits ``[P]`` of scenes ``[P, length]`` (glyph ids) under rules ``rule_of`` ``[P]``
+        (rows of ``table``/``code`` from :meth:`read_rules`)."""
+        c = self.config
+        x = table[rule_of.unsqueeze(1), scenes.long()]  # [P, length, channels]
+        zero = torch.zeros_like(x[:, :1])
+        left = torch.cat([zero, x[:, :-1]], 1)
+        right = torch.cat([x[:, 1:], zero], 1)
+        before = torch.cat([zero, torch.cummax(x, 1).values[:, :-1]], 1)
+        after = torch.cat([torch.cummax(x.flip(1), 1).values[:, :-1].flip(1), zero], 1)
+        film = self.cell_film(code)[rule_of].unsqueeze(1)  # [P, 1, 2 * hidden]
+        gain, shift = film.chunk(2, -1)
+        h = self.cell_in(torch.cat([x, left, right, before, after], -1)) * (1 + gain) + shift
+        z = torch.sigmoid(self.cell_out(nn.functional.gelu(h)))  # [P, length, counters]
+        counts = z.sum(1)  # [P, counters]
+        levels = torch.arange(c.length + 1, device=x.device, dtype=x.dtype)
+        near = torch.relu(1 - (counts.unsqueeze(-1) - levels).abs()).flatten(1)  # [P, counters * (L+1)]
+        w = self.readout(code)[rule_of]
+        return (near * w[:, :-1]).sum(-1) + w[:, -1]
+
+    def forward(self, tokens: Tensor, scenes: Tensor) -> Tensor:
+        """Logits ``[R, S]`` of scenes ``[R, S, length]`` under rules ``[R, L]``."""
+        r, s, _ = scenes.shape
+        table, code = self.read_rules(tokens)
+        rule_of = torch.arange(r, device=scenes.device).repeat_interleave(s)
+        return self.label(table, code, rule_of, scenes.reshape(r * s, -1)).view(r, s)
+
+
 class TableEncoder(nn.Module):
     """Scenes ``[T, k, length]`` with labels ``[T, k]`` -> entries ``[T, k, d]``.
 
-    A scene is encoded by self-attention over its cells, pooled; the label (or "unlabelled",
+    A scene is encoded by an MLP over its cells' one-hot glyphs (cheap: a table holds many
+    scenes, and position matters in a scene); the label (or "unlabelled",
     for a query scene) is added; a set Transformer (no positions: a table is a set) mixes
     the entries of each table.
     """
@@ -172,23 +256,17 @@ class TableEncoder(nn.Module):
     def __init__(self, c: NetConfig) -> None:
         super().__init__()
         self.config = c
-        self.glyph = nn.Embedding(c.n_glyphs, c.d)
-        self.cell_pos = nn.Embedding(c.length, c.d)
-        self.cells = nn.ModuleList(Block(c.d, c.heads, c.ff, span=c.length) for _ in range(c.scene_layers))
-        self.cell_norm = nn.LayerNorm(c.d)
-        self.pool = nn.Linear(2 * c.d, c.d)
+        self.cells = nn.Sequential(nn.Linear(c.length * c.n_glyphs, 4 * c.d), nn.GELU(),
+                                   nn.Linear(4 * c.d, 2 * c.d), nn.GELU(), nn.Linear(2 * c.d, c.d))
         self.label = nn.Embedding(3, c.d)  # false, true, unlabelled
         self.blocks = nn.ModuleList(Block(c.d, c.heads, c.ff) for _ in range(c.table_layers))
         self.norm = nn.LayerNorm(c.d)
 
     def scenes(self, scenes: Tensor) -> Tensor:
         """``[..., length]`` glyph ids -> ``[..., d]``."""
-        shape = scenes.shape[:-1]
-        x = self.glyph(scenes.long().reshape(-1, self.config.length)) + self.cell_pos.weight
-        for b in self.cells:
-            x = b(x)
-        x = self.cell_norm(x)
-        return self.pool(torch.cat([x.mean(1), x.amax(1)], -1)).view(*shape, -1)
+        c = self.config
+        onehot = nn.functional.one_hot(scenes.long(), c.n_glyphs).to(self.label.weight.dtype)
+        return self.cells(onehot.flatten(-2))
 
     def forward(self, scenes: Tensor, labels: Tensor) -> Tensor:
         x = self.scenes(scenes) + self.label(labels.long())
@@ -254,12 +332,21 @@ class Empiricist(nn.Module):
         return self.head(x).squeeze(-1)
 
 
-NETS = {"interpreter": Interpreter, "generator": Generator, "empiricist": Empiricist}
+INTERPRETERS = {"attention": AttentionInterpreter, "slots": SlotInterpreter}
+NETS = {"generator": Generator, "empiricist": Empiricist}
 
 
 def build(kind: str, config: NetConfig) -> nn.Module:
+    if kind == "interpreter":
+        if config.arch not in INTERPRETERS:
+            raise ValueError(f"no interpreter architecture {config.arch!r}")
+        return INTERPRETERS[config.arch](config)
     return NETS[kind](config)
 
 
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+#: The default interpreter architecture.
+Interpreter = AttentionInterpreter

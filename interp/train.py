@@ -64,7 +64,7 @@ class TrainConfig:
 
 #: Defaults per kind (``rulelang train`` starts from these; options override them).
 DEFAULTS: dict[str, TrainConfig] = {
-    "interpreter": TrainConfig(kind="interpreter"),
+    "interpreter": TrainConfig(kind="interpreter", steps=3600, batch=64, scenes=16, warmup=300, eval_every=300),
     "generator": TrainConfig(kind="generator", steps=2000, batch=64, lr=2e-3, eval_every=250),
     "empiricist": TrainConfig(kind="empiricist", steps=1000, batch=64, scenes=32, eval_every=200),
 }
@@ -105,21 +105,24 @@ class _Task:
 
     def _tables(self, rows: Tensor, g: torch.Generator, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
         """A table of ``table_size`` distinct samples per row: half the rows uniformly at
-        random, half balanced (as many true as false scenes where the rule allows)."""
+        random, half balanced (as many true as false scenes as a random pool of four times
+        the table's size allows)."""
         k = self.scenes.shape[1]
         t = min(self.cfg.table_size, k)
-        keys = torch.rand(rows.numel(), k, generator=g)
-        lab = self.labels[rows]
+        pool = torch.rand(rows.numel(), k, generator=g).topk(min(k, 4 * t), dim=1).indices
+        lab = self.labels[rows.unsqueeze(1), pool]
+        keys = torch.rand(pool.shape, generator=g)
         half = rows.numel() // 2
-        # Balanced: rank true and false samples separately and interleave them.
-        rank = torch.empty_like(keys)
+        # Balanced rows: rank true and false samples apart, then take the lowest ranks.
+        b = keys[half:]
+        rank = torch.zeros_like(b)
         for value in (True, False):
-            kv = torch.where(lab[half:] == value, keys[half:], torch.full_like(keys[half:], 2.0))
-            order = kv.argsort(1).argsort(1).to(keys.dtype)
-            rank[half:] = torch.where(lab[half:] == value, order, rank[half:])
-        keys[half:] = rank[half:] + keys[half:] * 0.5
-        cols = keys.argsort(1)[:, :t]
-        return self.scenes[rows.unsqueeze(1), cols], lab.gather(1, cols)
+            own = lab[half:] == value
+            order = torch.where(own, b, torch.full_like(b, 2.0)).argsort(1).argsort(1).to(b.dtype)
+            rank = torch.where(own, order, rank)
+        keys[half:] = rank + 0.5 * b
+        cols = pool.gather(1, keys.argsort(1)[:, :t])
+        return self.scenes[rows.unsqueeze(1), cols], self.labels[rows.unsqueeze(1), cols]
 
 
 class _Interpreter(_Task):
@@ -223,7 +226,9 @@ def dialect_classes(universe: Universe = ODEEN) -> np.ndarray:
     """``int32[n_rules]``: the semantic class of each dialect rule (for de-duplication and scoring)."""
     from rulelang.enumerate import Dialect
 
-    return _CLASSES.setdefault(universe, Dialect(universe).classes.class_of)
+    if universe not in _CLASSES:
+        _CLASSES[universe] = Dialect(universe).classes.class_of
+    return _CLASSES[universe]
 
 
 _CLASSES: dict[Universe, np.ndarray] = {}
@@ -256,7 +261,8 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     """Train ``cfg.kind`` in ``cfg.regime`` of ``dataset``; checkpoints go to ``out``.
 
     A checkpoint is written after every validation (atomically) and at the end; with
-    ``resume`` training goes on from the checkpoint at ``out`` with its own configuration.
+    ``resume`` training goes on from the checkpoint at ``out`` with its own configuration
+    (``cfg.steps`` larger than the checkpoint's extends it; 0 keeps the checkpoint's).
     ``slim`` writes the final file without its training state (smaller; cannot be resumed).
     Returns the final checkpoint's summary (step, best score, seconds, history).
     """
@@ -275,13 +281,15 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     if cfg.steps < 1 or cfg.batch < 1 or cfg.scenes < 1 or cfg.table_size < 1:
         raise RulelangError("steps, batch, scenes and table size must be positive", code="E505")
     samples = dataset.training(cfg.regime)
+    # The validation data first: it may run the checker's parallel Numba kernels, which slow
+    # torch down badly when they start after torch's own thread pool.
+    task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
     torch.manual_seed(cfg.seed)
     netc = net_config(cfg.kind, vocab, universe, cfg.net)
     model = build(cfg.kind, netc)
     dev = pick_device(device)
     model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
     step, best, best_step, seconds = 0, -1.0, 0, 0.0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     history: list[dict[str, float]] = []
@@ -298,7 +306,7 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
             "regime": cfg.regime, "universe": universe.name,
             "data": {"path": str(dataset.path), "seed": int(dataset.seed)},
             "step": step, "best_score": best, "best_step": best_step, "seconds": seconds,
-            "params": n_params(model), "history": history, "torch": torch.__version__,
+            "params": n_params(model), "history": history, "torch": str(torch.__version__),
             "model": best_state,
         }
         if not (final and slim):
@@ -318,7 +326,7 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
         opt.step()
         step += 1
         seconds += time.perf_counter() - start
-        stats = {"loss": float(loss), "acc": acc}
+        stats = {"loss": loss.item(), "acc": acc}
         if step % cfg.eval_every == 0 or step == cfg.steps:
             start = time.perf_counter()
             model.eval()

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
     p.add_argument("--eval-every", type=int, default=None, metavar="N", help="validate every N steps")
     p.add_argument("--width", type=int, default=None, metavar="D", help="model width d")
+    p.add_argument("--arch", choices=("attention", "slots"), default=None,
+                   help="interpreter architecture (attention, the default; slots: cheaper per scene)")
     p.add_argument("--resume", action="store_true",
                    help="go on from the checkpoint at --out (its configuration; --steps may extend it)")
     p.add_argument("--slim", action="store_true",
@@ -71,10 +73,17 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = replace(DEFAULTS[args.learner], regime=regime, seed=args.seed)
+    if args.resume:  # the checkpoint's own configuration; --steps may extend it
+        cfg = replace(cfg, steps=0)
     changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch), ("scenes", args.scenes),
                                  ("lr", args.lr), ("eval_every", args.eval_every)) if v is not None}
+    net = dict(cfg.net)
     if args.width is not None:
-        changes["net"] = {**cfg.net, "d": args.width}
+        net["d"] = args.width
+    if args.arch is not None:
+        net["arch"] = args.arch
+    if net != cfg.net:
+        changes["net"] = net
     cfg = replace(cfg, **changes)
     if not args.resume and target.exists() and not args.out:
         raise RulelangError("a model is already there", code="E505", path=str(target),
@@ -86,6 +95,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     def report(step: int, stats: dict) -> None:
         if "val_score" in stats:
             shown["val"] = f" val {stats['val_score']:.4f}"
+        bar.total = max(bar.total, step)
         bar.done = step - 1
         bar.update(1, f"{args.learner} {regime} loss {stats['loss']:.4f} acc {stats['acc']:.3f}{shown['val']}")
 

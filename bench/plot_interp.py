@@ -1,0 +1,312 @@
+"""Tables and plots of ``bench/bench_interp.py``'s record, regenerated from its merged JSON.
+
+Markdown (:func:`markdown`): the paper's Fig. 4 (the interpreter given the true rule),
+Table 1 (rule induction), Table 2 (NRS, T-Acc), Table 3 (rank of the true rule in the
+beams), compute, the targets (regime ``1438x10000``) and CRN against B. Plots (PNG):
+
+* ``interp_tacc.png`` — the interpreter's T-Acc given the true rule, per regime (target 0.99);
+* ``interp_rule_induction.png`` — rule induction of EMP-R, CRN, isearch, exact search;
+* ``interp_tacc_solvers.png`` — T-Acc on the sample of EMP-L, CRN, exact search;
+* ``interp_beams.png`` — CRN rule induction and seconds per task against B;
+* ``interp_training.png`` — validation score against training seconds, per learner.
+
+Missing numbers are left out (a bar, a line, or a whole figure when nothing is there).
+
+Usage: ``.venv/bin/python bench/plot_interp.py [--json bench/results/interp.json] [--plots bench/plots]``
+(writes the tables next to the JSON, as ``.md``, and prints them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LEARNERS = ("interpreter", "generator", "empiricist")
+#: The regime the issue's targets are judged in.
+TARGET_REGIME = "1438x10000"
+SOLVER_LABEL = {"emp-r": "EMP-R", "emp-l": "EMP-L", "crn": "CRN", "isearch": "isearch", "explain": "exact search"}
+COLOR = {"emp-r": "tab:gray", "emp-l": "tab:gray", "crn": "tab:blue", "isearch": "tab:orange",
+         "explain": "tab:green"}
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _value(rec: dict[str, Any], kind: str, solver: str, field: str) -> float | None:
+    r = rec.get("solvers", {}).get(kind, {}).get(solver) or {}
+    v = r.get(field)
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def _save(fig: Any, path: Path, plt: Any) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_tacc(regimes: dict[str, Any], path: Path, plt: Any) -> Path | None:
+    pts = [(r, rec["interpreter_true_rule"]["t_acc"]) for r, rec in regimes.items()
+           if (rec.get("interpreter_true_rule") or {}).get("t_acc") is not None]
+    if not pts:
+        return None
+    fig, ax = plt.subplots(figsize=(1.2 * len(pts) + 3, 3.8))
+    names, vals = zip(*pts)
+    bars = ax.bar(names, vals, color="tab:blue")
+    ax.bar_label(bars, labels=[f"{v:.3f}" for v in vals], fontsize=8)
+    ax.axhline(0.99, ls="--", color="tab:red", lw=1)
+    ax.text(len(vals) - 0.5, 0.99, "target 0.99", color="tab:red", fontsize=8, ha="right", va="bottom")
+    ax.set_ylim(max(0.0, min(min(vals), 0.99) - 0.1), 1.01)
+    ax.set_xlabel("training regime (rules x scenes per rule)")
+    ax.set_ylabel("T-Acc given the true rule")
+    ax.set_title("Interpreter on novel phenomena (test split)")
+    return _save(fig, path, plt)
+
+
+def _kinds(regimes: dict[str, Any]) -> list[str]:
+    kinds = sorted({k for rec in regimes.values() for k in rec.get("solvers", {})})
+    return sorted(kinds, key=lambda k: k != "informative")
+
+
+def plot_grouped(regimes: dict[str, Any], solvers: tuple[str, ...], field: str, ylabel: str, title: str,
+                 path: Path, plt: Any) -> Path | None:
+    kinds = [k for k in _kinds(regimes)
+             if any(_value(rec, k, s, field) is not None for rec in regimes.values() for s in solvers)]
+    if not kinds:
+        return None
+    names = list(regimes)
+    width = 0.8 / len(solvers)
+    fig, axes = plt.subplots(1, len(kinds), figsize=(max(5.0, 1.3 * len(names) + 2) * len(kinds), 4), squeeze=False)
+    for ax, kind in zip(axes[0], kinds):
+        for j, s in enumerate(solvers):
+            xs, ys = [], []
+            for i, r in enumerate(names):
+                v = _value(regimes[r], kind, s, field)
+                if v is not None:
+                    xs.append(i + (j - (len(solvers) - 1) / 2) * width)
+                    ys.append(v)
+            if xs:
+                ax.bar(xs, ys, width, label=SOLVER_LABEL[s], color=COLOR[s],
+                       hatch="//" if s == "emp-l" else None, edgecolor="white")
+        ax.set_xticks(range(len(names)), names)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("training regime")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{title} ({kind} tables)")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(solvers))
+    return _save(fig, path, plt)
+
+
+def plot_beams(regimes: dict[str, Any], path: Path, plt: Any) -> Path | None:
+    sweeps = {r: [p for p in (rec.get("beams_sweep") or {}).get("points", [])
+                  if p.get("rule_induction") is not None]
+              for r, rec in regimes.items()}
+    sweeps = {r: pts for r, pts in sweeps.items() if pts}
+    if not sweeps:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax2 = ax.twinx()
+    ticks: set[int] = set()
+    for r, pts in sweeps.items():
+        bs = [p["beams"] for p in pts]
+        ticks.update(bs)
+        ax.plot(bs, [p["rule_induction"] for p in pts], "o-", color="tab:blue", label=f"rule induction ({r})")
+        ax2.plot(bs, [p["seconds_per_task"] for p in pts], "s--", color="tab:red", label=f"s / task ({r})")
+    ax2.axhline(0.5, ls=":", color="tab:red", lw=1, label="0.5 s target (B = 300)")
+    ax.set_xscale("log")
+    ax.set_xticks(sorted(ticks), [str(b) for b in sorted(ticks)])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("B (conjectures)")
+    ax.set_ylabel("CRN rule induction", color="tab:blue")
+    ax2.set_ylabel("seconds per table", color="tab:red")
+    ax2.set_ylim(bottom=0)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper center",
+              bbox_to_anchor=(0.5, -0.18), ncol=2)
+    ax.set_title("CRN: more conjectures, more compute")
+    return _save(fig, path, plt)
+
+
+def plot_training(regimes: dict[str, Any], path: Path, plt: Any) -> Path | None:
+    learners = ("interpreter", "generator", "empiricist")
+    have = [k for k in learners
+            if any((rec.get("training") or {}).get(k, {}).get("history") for rec in regimes.values())]
+    if not have:
+        return None
+    ylab = {"interpreter": "validation T-Acc", "generator": "validation top-1 (greedy)",
+            "empiricist": "validation T-Acc"}
+    fig, axes = plt.subplots(1, len(have), figsize=(4.5 * len(have), 3.8), squeeze=False)
+    for ax, k in zip(axes[0], have):
+        for r, rec in regimes.items():
+            hist = [h for h in ((rec.get("training") or {}).get(k, {}).get("history") or [])
+                    if h.get("val_score") is not None and h.get("seconds") is not None]
+            if hist:
+                ax.plot([h["seconds"] for h in hist], [h["val_score"] for h in hist], "-", marker=".", label=r)
+        ax.set_xlabel("training seconds")
+        ax.set_ylabel(ylab[k])
+        ax.set_title(k)
+        ax.legend(fontsize=7)
+    return _save(fig, path, plt)
+
+
+def plot_all(regimes: dict[str, Any], out: Path) -> list[Path]:
+    """Every figure that has data, written under ``out``; returns their paths."""
+    plt = _plt()
+    out.mkdir(parents=True, exist_ok=True)
+    made = [
+        plot_tacc(regimes, out / "interp_tacc.png", plt),
+        plot_grouped(regimes, ("emp-r", "crn", "isearch", "explain"), "rule_induction", "rule induction",
+                     "Rule induction", out / "interp_rule_induction.png", plt),
+        plot_grouped(regimes, ("emp-l", "crn", "explain"), "t_acc_sample", "T-Acc (1,176-scene sample)",
+                     "Tagging accuracy", out / "interp_tacc_solvers.png", plt),
+        plot_beams(regimes, out / "interp_beams.png", plt),
+        plot_training(regimes, out / "interp_training.png", plt),
+    ]
+    return [p for p in made if p is not None]
+
+
+# -- markdown tables -------------------------------------------------------------------------
+
+def _pct(x: Any) -> str:
+    return "–" if x is None else f"{100 * x:.1f}"
+
+
+def _secs(x: Any) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 1e3:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def _get(rec: dict[str, Any], kind: str, solver: str, field: str) -> Any:
+    r = rec.get("solvers", {}).get(kind, {}).get(solver) or {}
+    return r.get(field)
+
+
+def _yes(x: Any) -> str:
+    return "–" if x is None else ("yes" if x else "no")
+
+
+def markdown(regimes: dict[str, dict[str, Any]]) -> str:
+    """The paper's tables for every regime of the merged record (percentages)."""
+    kinds = sorted({k for rec in regimes.values() for k in rec.get("solvers", {})})
+    lines = ["**Fig. 4 — the interpreter given the true rule** (test split, evaluation sample; percentages)", "",
+             "| regime | rules | T-Acc | NRS | rules with T-Acc ≥ 0.99 | worst rule's T-Acc | time (pairs/s) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, rec in regimes.items():
+        t = rec.get("interpreter_true_rule")
+        if t:
+            lines.append(f"| {name} | {t['rules']:,} | {100 * t['t_acc']:.2f} | {_pct(t['nrs'])} "
+                         f"| {_pct(t['rules_t_acc_ge_0_99'])} | {_pct(t['t_acc_min'])} "
+                         f"| {t['seconds']:.1f} s ({t['pairs_per_second']:,.0f}) |")
+    lines += ["", "**Table 1 — rule induction** (test tables; percentages; same tasks for every solver "
+                  "but isearch)", "",
+              "| regime | tables | tasks | EMP-R | CRN | isearch (tasks) | exact search | CRN / exact "
+              "| CRN > EMP-R |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, rec in regimes.items():
+        for kind in kinds:
+            c = rec.get("comparison", {}).get(kind, {})
+            tasks = _get(rec, kind, "crn", "tasks") or _get(rec, kind, "explain", "tasks")
+            isr = _get(rec, kind, "isearch", "rule_induction")
+            iss = f"{_pct(isr)} ({_get(rec, kind, 'isearch', 'tasks')})" if isr is not None else "–"
+            ratio = c.get("crn_over_exact")
+            lines.append(f"| {name} | {kind} | {tasks or '–'} | {_pct(_get(rec, kind, 'emp-r', 'rule_induction'))} "
+                         f"| {_pct(_get(rec, kind, 'crn', 'rule_induction'))} | {iss} "
+                         f"| {_pct(_get(rec, kind, 'explain', 'rule_induction'))} "
+                         f"| {'–' if ratio is None else f'{ratio:.3f}'} | {_yes(c.get('crn_beats_emp_r'))} |")
+    lines += ["", "**Table 2 — NRS and T-Acc on the 1,176-scene sample** (percentages)", "",
+              "| regime | tables | EMP-L NRS | EMP-L T-Acc | CRN NRS | CRN T-Acc | exact NRS | exact T-Acc "
+              "| CRN > EMP-L (T-Acc) |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, rec in regimes.items():
+        for kind in kinds:
+            cells = [_pct(_get(rec, kind, s, f)) for s in ("emp-l", "crn", "explain")
+                     for f in ("nrs_sample", "t_acc_sample")]
+            c = rec.get("comparison", {}).get(kind, {})
+            lines.append(f"| {name} | {kind} | " + " | ".join(cells) + f" | {_yes(c.get('crn_beats_emp_l'))} |")
+    lines += ["", "**Table 3 — rank of the true rule in the generator's beams** (EMP-R's B = 300 beams; "
+                  "CRN's re-ranked list)", "",
+              "| regime | tables | in EMP-R's beams | mean rank (found) | in CRN's list | CRN mean rank (found) |",
+              "|---|---|---:|---:|---:|---:|"]
+    for name, rec in regimes.items():
+        for kind in kinds:
+            rank = [_get(rec, kind, s, "mean_rank_when_found") for s in ("emp-r", "crn")]
+            lines.append(f"| {name} | {kind} | {_pct(_get(rec, kind, 'emp-r', 'found_in_list'))} "
+                         f"| {'–' if rank[0] is None else f'{rank[0]:.2f}'} "
+                         f"| {_pct(_get(rec, kind, 'crn', 'found_in_list'))} "
+                         f"| {'–' if rank[1] is None else f'{rank[1]:.2f}'} |")
+    lines += ["", "**Compute — training** (this machine; seconds of training and validation)", "",
+              "| regime | interpreter | generator | empiricist |", "|---|---|---|---|"]
+    for name, rec in regimes.items():
+        cells = []
+        for k in LEARNERS:
+            t = rec.get("training", {}).get(k)
+            cells.append("–" if not t else f"{t['params']:,} params, {t['step']:,} steps, {t['seconds'] or 0:.0f} s, "
+                                          f"best val {t['best_score']:.3f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "**Compute — inference** (seconds per task, informative tables unless only others ran)", "",
+              "| regime | CRN (B = 300) | EMP-R | EMP-L | isearch | exact search |", "|---|---:|---:|---:|---:|---:|"]
+    for name, rec in regimes.items():
+        kind = "informative" if "informative" in rec.get("solvers", {}) else next(iter(rec.get("solvers", {})), "")
+        lines.append(f"| {name} | " + " | ".join(_secs(_get(rec, kind, s, "seconds_per_task"))
+                                                 for s in ("crn", "emp-r", "emp-l", "isearch", "explain")) + " |")
+    best = regimes.get(TARGET_REGIME)
+    if best:
+        t = best.get("interpreter_true_rule") or {}
+        c = best.get("comparison", {}).get("informative", {})
+        crn = _get(best, "informative", "crn", "seconds_per_task")
+        tr = (best.get("training") or {}).get("interpreter") or {}
+        v = best.get("verdicts", {})
+        rows = [
+            ("interpreter T-Acc given the true rule ≥ 0.99", "–" if "t_acc" not in t else f"{t['t_acc']:.4f}",
+             v.get("interpreter_t_acc")),
+            ("CRN rule induction ≥ 0.9 × exact search's (informative)",
+             "–" if c.get("crn_over_exact") is None else f"{c['crn_over_exact']:.3f} ×", v.get("crn_over_exact")),
+            ("CRN ≤ 0.5 s per table at B = 300", _secs(crn), v.get("crn_seconds_per_table_b300")),
+            ("interpreter trains in ≤ 20 min",
+             "–" if tr.get("seconds") is None else f"{tr['seconds'] / 60:.1f} min",
+             v.get("interpreter_train_seconds")),
+            ("CRN ahead of EMP-R (rule induction, informative)", _yes(c.get("crn_beats_emp_r")), None),
+            ("CRN ahead of EMP-L (T-Acc, informative)", _yes(c.get("crn_beats_emp_l")), None),
+        ]
+        lines += ["", f"**Targets** (regime {TARGET_REGIME})", "", "| target | measured | verdict |",
+                  "|---|---:|---|"]
+        lines += [f"| {a} | {b} | {cv or '–'} |" for a, b, cv in rows]
+    for name, rec in regimes.items():
+        sweep = rec.get("beams_sweep") or {}
+        if sweep.get("points"):
+            lines += ["", f"**CRN against B** (regime {name}, {sweep['kind']} tables, {sweep['limit']} tasks)", "",
+                      "| B | rule induction | in list | T-Acc | time / task |", "|---:|---:|---:|---:|---:|"]
+            for pt in sweep["points"]:
+                lines.append(f"| {pt['beams']} | {_pct(pt.get('rule_induction'))} | {_pct(pt.get('found_in_list'))} "
+                             f"| {_pct(pt.get('t_acc_sample'))} | {_secs(pt.get('seconds_per_task'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--json", default=str(ROOT / "bench" / "results" / "interp.json"))
+    p.add_argument("--plots", default=str(ROOT / "bench" / "plots"))
+    args = p.parse_args()
+    regimes = json.loads(Path(args.json).read_text()).get("regimes") or {}
+    md = markdown(regimes)
+    Path(args.json).with_suffix(".md").write_text(md)
+    print(md)
+    for png in plot_all(regimes, Path(args.plots)):
+        print(f"wrote {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The neural solvers (``crn``, ``isearch``, ``emp-r``, ``emp-l``) in the benchmark harness.
+
+The models are tiny and barely trained (see ``interp_fixtures``): what is tested is the
+solvers' contract — dialect rules best first, labels of the query's shape, the
+falsification ranking, strict abstention, which model is loaded — not their accuracy.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from interp.model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter
+from interp.vocab import dialect_texts
+from interp_fixtures import *  # noqa: F401,F403
+from interp_fixtures import OTHER_REGIME, REGIME, _declared_solvers
+from rulelang.errors import RulelangError
+from rulelang.harness import SolverContext, Task, load_solver, run_benchmark
+from rulelang.harness.run import make_tasks
+from rulelang.universe import ODEEN
+
+BEAMS = 20
+
+
+@pytest.fixture(scope="module")
+def options(interp_models) -> dict[str, str]:
+    return {kind: str(path) for kind, path in interp_models.items()} | {"beams": str(BEAMS)}
+
+
+@pytest.fixture(scope="module")
+def tasks(interp_data) -> list[Task]:
+    return make_tasks(interp_data, "test", "informative", 4, 0)[0]
+
+
+def _solver(name, interp_data, dialect, options, **extra):
+    context = SolverContext(dataset=interp_data, regime=REGIME, options={**options, **extra}, dialect=dialect)
+    return load_solver(name, context)
+
+
+def _bench(interp_data, interp_judge, solver, options, limit, regime=REGIME, **extra):
+    return run_benchmark(interp_data, solver, "informative", "test", limit=limit, regime=regime,
+                         options={**options, **extra}, judge=interp_judge)
+
+
+def test_pyproject_registers_the_neural_solvers():
+    declared = _declared_solvers()
+    assert declared == {"crn": "interp.solvers:CRNSolver", "isearch": "interp.solvers:InterpreterSearchSolver",
+                        "emp-r": "interp.solvers:EmpRSolver", "emp-l": "interp.solvers:EmpLSolver"}
+    for name, spec in declared.items():
+        module, _, attr = spec.partition(":")
+        assert getattr(importlib.import_module(module), attr).name == name
+
+
+# -- through the harness ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["crn", "emp-r", "emp-l"])
+def test_a_neural_solver_answers_every_task(neural_solvers, interp_data, interp_judge, options, solver):
+    result = _bench(interp_data, interp_judge, solver, options, 5)
+    summary, records = result["summary"], result["tasks"]
+    assert (summary["tasks"], summary["errors"], summary["abstained"]) == (5, 0, 0)
+    assert result["regime"] == REGIME and len(records) == 5
+    texts = set(dialect_texts())
+    for rec in records:
+        assert "error" not in rec and not rec["abstained"]
+        assert 0.0 <= rec["t_acc_sample"] <= 1.0
+        if solver == "emp-l":
+            assert rec["answer"] is None and rec["n_rules"] == 0
+        else:
+            assert rec["answer"] in texts and 1 <= rec["n_rules"] <= BEAMS
+    if solver == "crn":
+        assert all(1 <= r["info"]["conjectures"] <= BEAMS and 0 <= r["info"]["mismatches"] <= 8 for r in records)
+    if solver == "emp-r":
+        assert all(r["info"]["log_prob"] <= 0 for r in records)
+
+
+def test_interpreter_search_ranks_the_whole_dialect(neural_solvers, interp_data, interp_judge, options):
+    result = _bench(interp_data, interp_judge, "isearch", options, 2, candidates="50")
+    summary, records = result["summary"], result["tasks"]
+    assert (summary["tasks"], summary["errors"], summary["abstained"]) == (2, 0, 0)
+    for rec in records:
+        assert rec["answer"] in dialect_texts() and rec["n_rules"] == 50
+        assert rec["info"]["fitting"] >= 0 and 0 <= rec["info"]["mismatches"] <= 8
+        assert (rec["info"]["fitting"] > 0) == (rec["info"]["mismatches"] == 0)
+
+
+def test_strict_crn_abstains_exactly_when_no_conjecture_fits(neural_solvers, interp_data, interp_judge,
+                                                            options):
+    loose = _bench(interp_data, interp_judge, "crn", options, 5)["tasks"]
+    strict = _bench(interp_data, interp_judge, "crn", options, 5, strict="1")["tasks"]
+    for a, b in zip(loose, strict):
+        assert b["info"]["mismatches"] == a["info"]["mismatches"]
+        assert b["abstained"] == (a["info"]["mismatches"] > 0)
+        if b["abstained"]:
+            assert b["answer"] is None and b["info"]["reason"] == "no conjecture fits every observation"
+        else:
+            assert b["answer"] == a["answer"]
+
+
+def test_a_model_of_another_regime_is_refused(neural_solvers, interp_data, interp_judge, options):
+    for solver in ("crn", "emp-l"):
+        with pytest.raises(RulelangError, match=f"trained in regime {REGIME}, not {OTHER_REGIME}") as err:
+            _bench(interp_data, interp_judge, solver, options, 1, regime=OTHER_REGIME)
+        assert err.value.code == "E703"
+
+
+def test_a_missing_model_is_refused(neural_solvers, interp_data, interp_judge, options, tmp_path):
+    missing = tmp_path / "nowhere.pt"
+    with pytest.raises(RulelangError) as err:
+        _bench(interp_data, interp_judge, "crn", options, 1, generator=str(missing))
+    assert err.value.code == "E702" and err.value.path == str(missing)
+    with pytest.raises(RulelangError) as err:
+        _bench(interp_data, interp_judge, "emp-r", {"beams": "5"}, 1, models=str(tmp_path))
+    assert err.value.code == "E702" and err.value.path == str(tmp_path / REGIME / "generator.pt")
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_a_bad_option_is_refused(neural_solvers, interp_data, dialect, options, value):
+    with pytest.raises(RulelangError, match="beams") as err:
+        _solver("crn", interp_data, dialect, options, beams=value)
+    assert err.value.code == "E505"
+
+
+# -- the solvers' answers, task by task -------------------------------------------------------
+
+
+def _mismatches(interpreter, rules, task) -> np.ndarray:
+    labels = interpreter.labels(list(rules), task.scenes)
+    return (labels != task.labels).sum(1)
+
+
+def test_crn_falsifies_the_generators_conjectures(neural_solvers, interp_data, dialect, options, tasks,
+                                                 interp_models):
+    crn = _solver("crn", interp_data, dialect, options)
+    emp_r = _solver("emp-r", interp_data, dialect, options)
+    interpreter = LearnedInterpreter.load(interp_models["interpreter"])
+    class_of = dialect.classes.class_of
+    index = {t: i for i, t in enumerate(dialect_texts())}
+    for task in tasks:
+        answer = crn.solve(task)
+        rules = answer.rules
+        assert not answer.abstain and 1 <= len(rules) <= BEAMS
+        ids = np.array([index[r] for r in rules])
+        assert np.unique(class_of[ids]).size == len(rules)
+        # The same conjectures as the generator alone, re-ranked by the interpreter's mismatches.
+        assert sorted(rules) == sorted(emp_r.solve(task).rules)
+        wrong = _mismatches(interpreter, rules, task)
+        assert (np.diff(wrong) >= 0).all() and answer.info["mismatches"] == wrong[0]
+        assert answer.info["conjectures"] == len(rules)
+        assert answer.labels.shape == task.query.shape and answer.labels.dtype == bool
+        assert np.array_equal(answer.labels, interpreter.labels([rules[0]], task.query)[0])
+        assert answer.all_labels is None
+
+
+def test_emp_r_answers_with_the_generators_beam(neural_solvers, interp_data, dialect, options, tasks,
+                                               interp_models):
+    emp_r = _solver("emp-r", interp_data, dialect, options)
+    generator = ConjectureGenerator.load(interp_models["generator"])
+    for task in tasks:
+        beam = generator.propose(task.scenes, task.labels, BEAMS, dialect.classes.class_of)
+        answer = emp_r.solve(task)
+        assert answer.rules == tuple(dialect_texts()[r] for r in beam.rules)
+        assert answer.info["log_prob"] == round(float(beam.scores[0]), 4)
+        assert answer.labels is None and answer.all_labels is None
+
+
+def test_emp_l_labels_the_query_from_the_table(neural_solvers, interp_data, dialect, options, tasks,
+                                               interp_models):
+    emp_l = _solver("emp-l", interp_data, dialect, options)
+    empiricist = LabelEmpiricist.load(interp_models["empiricist"])
+    for task in tasks:
+        answer = emp_l.solve(task)
+        assert answer.rules == () and not answer.abstain and answer.all_labels is None
+        assert answer.labels.shape == task.query.shape and answer.labels.dtype == bool
+        assert np.array_equal(answer.labels, empiricist.logits(task.scenes, task.labels, task.query) > 0)
+
+
+def test_all_scenes_labels_agree_with_the_query_labels(neural_solvers, interp_data, dialect, options, tasks):
+    crn = _solver("crn", interp_data, dialect, options, all_scenes="1")
+    answer = crn.solve(tasks[0])
+    assert answer.all_labels.shape == (ODEEN.n_scenes,) and answer.all_labels.dtype == bool
+    assert np.array_equal(answer.all_labels[tasks[0].query], answer.labels)
+
+
+def test_strict_interpreter_search_answers_a_table_its_interpreter_can_fit(
+        neural_solvers, interp_data, dialect, options, tasks, interp_models):
+    interpreter = LearnedInterpreter.load(interp_models["interpreter"])
+    rule = "at_least 1 red touching blue"
+    task = tasks[1]
+    fitting = Task(index=task.index, scene_ids=task.scene_ids, scenes=task.scenes,
+                   labels=interpreter.labels([rule], task.scenes)[0], query=task.query)
+    solver = _solver("isearch", interp_data, dialect, options, strict="1", candidates="30")
+    answer = solver.solve(fitting)
+    assert not answer.abstain and len(answer.rules) == 30
+    assert answer.info["mismatches"] == 0 and answer.info["fitting"] >= 1
+    wrong = _mismatches(interpreter, answer.rules, fitting)
+    assert (np.diff(wrong) >= 0).all() and wrong[0] == 0
+    assert (wrong == 0).sum() == min(30, answer.info["fitting"])
+    # Every rule the interpreter reads as fitting the table is counted, the chosen rule among them.
+    assert _mismatches(interpreter, [rule], fitting)[0] == 0

@@ -1,0 +1,276 @@
+"""Training the neural learners (``interp.train``) and ``rulelang train``.
+
+Tiny networks on the tiny data set, a few dozen steps on one thread: what is tested is
+that training learns, is reproducible, resumes exactly, and fails cleanly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import interp.train as T
+from interp import checkpoint
+from interp.model import LearnedInterpreter
+from interp_fixtures import *  # noqa: F401,F403
+from interp_fixtures import NET, OTHER_REGIME, REGIME, tiny_cfg
+from rulelang.cli import main
+from rulelang.errors import RulelangError
+
+
+def _same_tensors(a, b) -> bool:
+    """Equal nested dicts/lists of tensors and numbers (tensors bit for bit)."""
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(_same_tensors, a, b))
+    return a == b
+
+
+def _history(ckpt) -> list[dict]:
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in ckpt["history"]]
+
+
+# -- learning -------------------------------------------------------------------------------
+
+
+def test_a_tiny_interpreter_fits_its_training_set(interp_models, interp_data):
+    ckpt = checkpoint.load(interp_models["interpreter"], "interpreter")
+    assert (ckpt["step"], ckpt["best_step"], ckpt["regime"]) == (150, 150, REGIME)
+    assert [h["step"] for h in ckpt["history"]] == [150]
+    model = LearnedInterpreter.load(interp_models["interpreter"])
+    samples = interp_data.training(REGIME)
+    assert samples.labels.shape == (15, 20)
+    labels = np.stack([model.labels([text], samples.scenes[i])[0] for i, text in enumerate(samples.texts)])
+    accuracy = float((labels == samples.labels).mean())
+    majority = max(samples.labels.mean(), 1 - samples.labels.mean())
+    assert accuracy >= 0.95, f"training accuracy {accuracy:.3f} (majority label {majority:.3f})"
+
+
+def test_training_reports_every_step_and_validates_on_schedule(interp_data, tmp_path):
+    seen: list[tuple[int, dict]] = []
+    summary = T.train(interp_data, tiny_cfg("interpreter", steps=7, eval_every=3), str(tmp_path / "m.pt"),
+                      device="cpu", report=lambda step, stats: seen.append((step, stats)))
+    assert [s for s, _ in seen] == list(range(1, 8))
+    assert [s for s, st in seen if "val_score" in st] == [3, 6, 7]
+    assert all(np.isfinite(st["loss"]) and 0 <= st["acc"] <= 1 for _, st in seen)
+    assert summary["step"] == 7 and [h["step"] for h in summary["history"]] == [3, 6, 7]
+    best = max(summary["history"], key=lambda h: h["val_score"])
+    assert summary["best_score"] == best["val_score"] and summary["best_step"] == best["step"]
+    ckpt = checkpoint.load(tmp_path / "m.pt", "interpreter")
+    assert ckpt["train"] == tiny_cfg("interpreter", steps=7, eval_every=3).to_dict()
+    assert ckpt["net"]["d"] == NET["d"] and ckpt["params"] == summary["params"] > 0
+    assert isinstance(ckpt["torch"], str) and ckpt["data"]["seed"] == 0
+
+
+# -- reproducibility and resuming ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["interpreter", "empiricist"])
+def test_the_same_seed_gives_the_same_model(interp_data, tmp_path, kind):
+    cfg = tiny_cfg(kind, steps=10, eval_every=5)
+    for name, c in (("a", cfg), ("b", cfg), ("c", tiny_cfg(kind, steps=10, eval_every=5, seed=1))):
+        T.train(interp_data, c, str(tmp_path / f"{name}.pt"), device="cpu")
+    a, b, c = (checkpoint.load(tmp_path / f"{n}.pt", kind) for n in "abc")
+    assert _same_tensors(a["state"]["model"], b["state"]["model"])
+    assert _same_tensors(a["state"]["optimizer"], b["state"]["optimizer"])
+    assert _same_tensors(a["model"], b["model"]) and _history(a) == _history(b)
+    assert a["state"]["model"].keys() == c["state"]["model"].keys()
+    differ = [k for k in a["state"]["model"] if not torch.equal(a["state"]["model"][k], c["state"]["model"][k])]
+    assert len(differ) > len(a["state"]["model"]) // 2
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop_at(step: int):
+    def report(s: int, stats: dict) -> None:
+        if s == step:
+            raise _Stop
+
+    return report
+
+
+@pytest.mark.parametrize("kind", ["interpreter", "empiricist"])
+def test_an_interrupted_run_resumes_exactly(interp_data, tmp_path, kind):
+    cfg = tiny_cfg(kind, steps=12, eval_every=3)
+    T.train(interp_data, cfg, str(tmp_path / "straight.pt"), device="cpu")
+    with pytest.raises(_Stop):  # killed after its step-6 checkpoint
+        T.train(interp_data, cfg, str(tmp_path / "cut.pt"), device="cpu", report=_stop_at(6))
+    cut = checkpoint.load(tmp_path / "cut.pt", kind)
+    assert cut["step"] == 6 and [h["step"] for h in cut["history"]] == [3, 6]
+    summary = T.train(interp_data, cfg, str(tmp_path / "cut.pt"), resume=True, device="cpu")
+    assert summary["step"] == 12
+    a = checkpoint.load(tmp_path / "straight.pt", kind)
+    b = checkpoint.load(tmp_path / "cut.pt", kind)
+    assert _same_tensors(a["state"]["model"], b["state"]["model"])
+    assert _same_tensors(a["state"]["optimizer"], b["state"]["optimizer"])
+    assert _same_tensors(a["model"], b["model"])
+    assert (a["step"], a["best_step"], a["best_score"]) == (b["step"], b["best_step"], b["best_score"])
+    assert _history(a) == _history(b) and [h["step"] for h in b["history"]] == [3, 6, 9, 12]
+
+
+def test_resuming_with_more_steps_extends_a_finished_run(interp_data, tmp_path):
+    out = str(tmp_path / "m.pt")
+    T.train(interp_data, tiny_cfg("interpreter", steps=6, eval_every=3), out, device="cpu")
+    first = checkpoint.load(out, "interpreter")
+    seen: list[int] = []
+    summary = T.train(interp_data, tiny_cfg("interpreter", steps=12, eval_every=3), out, resume=True,
+                      device="cpu", report=lambda s, _: seen.append(s))
+    assert seen == list(range(7, 13)) and summary["step"] == 12
+    ckpt = checkpoint.load(out, "interpreter")
+    assert ckpt["step"] == 12 and ckpt["train"]["steps"] == 12
+    assert _history(ckpt)[:2] == _history(first) and [h["step"] for h in ckpt["history"]] == [3, 6, 9, 12]
+    assert not _same_tensors(ckpt["state"]["model"], first["state"]["model"])
+    # Resuming a finished run with no more steps to take changes nothing but rewrites it.
+    again = T.train(interp_data, tiny_cfg("interpreter", steps=1), out, resume=True, device="cpu")
+    assert again["step"] == 12
+    assert _same_tensors(checkpoint.load(out)["state"]["model"], ckpt["state"]["model"])
+
+
+def test_a_slim_model_loads_but_cannot_be_resumed(interp_data, tmp_path):
+    out = tmp_path / "slim.pt"
+    T.train(interp_data, tiny_cfg("interpreter", steps=4, eval_every=2), str(out), slim=True, device="cpu")
+    ckpt = checkpoint.load(out, "interpreter")
+    assert "state" not in ckpt and ckpt["step"] == 4 and ckpt["model"]
+    assert LearnedInterpreter.load(out).logits(["at_least 1 red"], np.arange(5)).shape == (1, 5)
+    with pytest.raises(RulelangError, match="slim") as err:
+        T.train(interp_data, tiny_cfg("interpreter", steps=8), str(out), resume=True, device="cpu")
+    assert err.value.code == "E703" and err.value.path == str(out)
+
+
+def test_resuming_needs_a_model_of_the_same_kind(interp_models, interp_data, tmp_path):
+    with pytest.raises(RulelangError) as err:
+        T.train(interp_data, tiny_cfg("interpreter"), str(tmp_path / "none.pt"), resume=True, device="cpu")
+    assert err.value.code == "E702"
+    with pytest.raises(RulelangError) as err:
+        T.train(interp_data, tiny_cfg("interpreter"), str(interp_models["generator"]), resume=True, device="cpu")
+    assert err.value.code == "E703"
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"steps": 0}, "E505"), ({"batch": 0}, "E505"), ({"kind": "oracle"}, "E505"),
+    ({"regime": "99x9"}, "E503"),
+])
+def test_a_bad_configuration_is_refused_before_training(interp_data, tmp_path, changes, code):
+    changes = dict(changes)
+    kind = changes.pop("kind", "interpreter")
+    with pytest.raises(RulelangError) as err:
+        T.train(interp_data, tiny_cfg(kind, **changes), str(tmp_path / "m.pt"), device="cpu")
+    assert err.value.code == code
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_dialect_classes_are_computed_once(class_of, monkeypatch):
+    first = T.dialect_classes()
+    assert np.array_equal(first, class_of)
+
+    def no_more(*args, **kw):
+        raise AssertionError("dialect_classes() rebuilt the dialect's classes instead of using its cache")
+
+    import rulelang.enumerate
+
+    monkeypatch.setattr(rulelang.enumerate, "Dialect", no_more)
+    assert T.dialect_classes() is first
+
+
+# -- rulelang train ---------------------------------------------------------------------------
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out)
+    return code, out.getvalue()
+
+
+def _train_args(data, *extra: str) -> list[str]:
+    return ["train", "interpreter", "--regime", "15,20", "--data", str(data.path), "--eval-every", "10",
+            "--width", "16", "--batch", "8", "--scenes", "8", "-q", *extra]
+
+
+def test_rulelang_train_writes_a_model_and_resume_goes_on(interp_data, tmp_path):
+    out = tmp_path / "m.pt"
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "20"))
+    assert code == 0, text
+    assert text.startswith("trained interpreter in regime 15x20: step 20,") and str(out) in text
+    ckpt = checkpoint.load(out, "interpreter")
+    assert (ckpt["step"], ckpt["regime"], ckpt["net"]["d"]) == (20, "15x20", 16)
+    assert (ckpt["train"]["batch"], ckpt["train"]["scenes"], ckpt["train"]["eval_every"]) == (8, 8, 10)
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "30", "--resume",
+                                  "--format", "json"))
+    assert code == 0, text
+    summary = json.loads(text)
+    assert summary["step"] == 30 and summary["out"] == str(out) and "history" not in summary
+    ckpt = checkpoint.load(out, "interpreter")
+    assert ckpt["step"] == 30 and [h["step"] for h in ckpt["history"]] == [10, 20, 30]
+
+
+def test_rulelang_train_resume_without_steps_keeps_the_checkpoints_steps(interp_data, tmp_path, monkeypatch,
+                                                                          capsys):
+    out = tmp_path / "m.pt"
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "10"))
+    assert code == 0, text
+    real = T.train
+
+    def guarded(dataset, cfg, target, **kw):  # stop a run that goes past the checkpoint's 10 steps
+        report = kw["report"]
+
+        def check(step, stats):
+            assert step <= 10, f"--resume without --steps trained on to step {step} (of {cfg.steps})"
+            report(step, stats)
+
+        return real(dataset, cfg, target, **{**kw, "report": check})
+
+    monkeypatch.setattr(T, "train", guarded)
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--resume"))
+    assert code == 0, text + capsys.readouterr().err
+    assert checkpoint.load(out, "interpreter")["step"] == 10
+
+
+def test_rulelang_train_refuses_to_overwrite_its_default_model(interp_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, text = cli(*_train_args(interp_data, "--steps", "10"))
+    assert code == 0, text
+    target = tmp_path / "models" / "15x20" / "interpreter.pt"
+    assert target.is_file() and "models/15x20/interpreter.pt" in text
+    before = target.read_bytes()
+    code, text = cli(*_train_args(interp_data, "--steps", "10"))
+    assert code == 2 and "E505" in text and "already there" in text and "--resume" in text
+    assert target.read_bytes() == before
+    code, text = cli(*_train_args(interp_data, "--steps", "20", "--resume"))
+    assert code == 0, text
+    assert checkpoint.load(target)["step"] == 20
+
+
+def test_rulelang_train_with_an_unknown_regime_fails_cleanly(interp_data, tmp_path):
+    code, text = cli("train", "interpreter", "--regime", "99,9", "--data", str(interp_data.path),
+                     "--out", str(tmp_path / "m.pt"), "-q")
+    assert code == 2 and "E503" in text and "no training regime '99x9'" in text
+    assert REGIME in text and OTHER_REGIME in text
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_rulelang_train_slim_then_resume_is_refused(interp_data, tmp_path):
+    out = tmp_path / "m.pt"
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "10", "--slim"))
+    assert code == 0, text
+    assert "state" not in checkpoint.load(out)
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "20", "--resume"))
+    assert code == 2 and "E703" in text and "slim" in text
+
+
+def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):
+    code, text = cli("train", "oracle", "--data", str(interp_data.path), "-q")
+    assert code == 2 and "invalid choice" in capsys.readouterr().err
+    code, text = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "5",
+                                  "--device", "nonsense"))
+    assert code == 2 and "E505" in text and "nonsense" in text
+    code, text = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "0"))
+    assert code == 2 and "E505" in text
