@@ -29,6 +29,8 @@ from .nets import NetConfig, build, n_params
 from .vocab import EOS, PAD, Vocab
 
 KINDS = ("interpreter", "generator", "empiricist")
+#: The generator is validated by recall among this many distinct conjectures.
+VALIDATION_BEAM = 64
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class TrainConfig:
     eval_every: int = 200
     eval_rules: int = 500
     eval_scenes: int = 256
+    synthetic: int = 0  # generator: scenes per dialect rule labelled by the interpreter (0: off)
+    interpreter: str = ""  # generator with synthetic tables: the interpreter (default: the regime's)
     net: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +69,7 @@ class TrainConfig:
 #: Defaults per kind (``rulelang train`` starts from these; options override them).
 DEFAULTS: dict[str, TrainConfig] = {
     "interpreter": TrainConfig(kind="interpreter", steps=3600, batch=64, scenes=16, warmup=300, eval_every=300),
-    "generator": TrainConfig(kind="generator", steps=2000, batch=64, lr=2e-3, eval_every=250),
+    "generator": TrainConfig(kind="generator", steps=6000, batch=64, lr=2e-3, eval_every=500, synthetic=64),
     "empiricist": TrainConfig(kind="empiricist", steps=1000, batch=64, scenes=32, eval_every=200),
 }
 
@@ -103,14 +107,17 @@ class _Task:
     def validate(self, model: nn.Module) -> dict[str, float]:
         raise NotImplementedError
 
-    def _tables(self, rows: Tensor, g: torch.Generator, rng: np.random.Generator) -> tuple[Tensor, Tensor]:
+    def _tables(self, rows: Tensor, g: torch.Generator, rng: np.random.Generator,
+                scenes: Tensor | None = None, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """A table of ``table_size`` distinct samples per row: half the rows uniformly at
         random, half balanced (as many true as false scenes as a random pool of four times
         the table's size allows)."""
-        k = self.scenes.shape[1]
+        scenes = self.scenes if scenes is None else scenes
+        labels = self.labels if labels is None else labels
+        k = scenes.shape[1]
         t = min(self.cfg.table_size, k)
         pool = torch.rand(rows.numel(), k, generator=g).topk(min(k, 4 * t), dim=1).indices
-        lab = self.labels[rows.unsqueeze(1), pool]
+        lab = labels[rows.unsqueeze(1), pool]
         keys = torch.rand(pool.shape, generator=g)
         half = rows.numel() // 2
         # Balanced rows: rank true and false samples apart, then take the lowest ranks.
@@ -122,7 +129,7 @@ class _Task:
             rank = torch.where(own, order, rank)
         keys[half:] = rank + 0.5 * b
         cols = pool.gather(1, keys.argsort(1)[:, :t])
-        return self.scenes[rows.unsqueeze(1), cols], self.labels[rows.unsqueeze(1), cols]
+        return scenes[rows.unsqueeze(1), cols], labels[rows.unsqueeze(1), cols]
 
 
 class _Interpreter(_Task):
@@ -152,11 +159,25 @@ class _Interpreter(_Task):
 
 
 class _Generator(_Task):
+    synthetic: Any = None
+
+    def add_synthetic(self, samples: Any) -> None:
+        """Half of every batch will come from ``samples`` (see :mod:`interp.synthetic`)."""
+        self.synthetic = (torch.from_numpy(self.vocab.batch(samples.texts)),
+                          torch.from_numpy(samples.scenes.astype(np.int64)), torch.from_numpy(samples.labels))
+
     def batch(self, step: int) -> dict[str, Tensor]:
         g, rng = _gen(self.cfg.seed, step)
-        rows = torch.randint(self.scenes.shape[0], (self.cfg.batch,), generator=g)
+        n_real = self.cfg.batch if self.synthetic is None else self.cfg.batch - self.cfg.batch // 2
+        rows = torch.randint(self.scenes.shape[0], (n_real,), generator=g)
         scenes, labels = self._tables(rows, g, rng)
-        return {"scenes": self.glyphs[scenes], "labels": labels, "words": self.tokens[rows]}
+        words = self.tokens[rows]
+        if self.synthetic is not None:
+            tokens, pool, pool_labels = self.synthetic
+            rows = torch.randint(pool.shape[0], (self.cfg.batch - n_real,), generator=g)
+            s2, l2 = self._tables(rows, g, rng, pool, pool_labels)
+            scenes, labels, words = torch.cat([scenes, s2]), torch.cat([labels, l2]), torch.cat([words, tokens[rows]])
+        return {"scenes": self.glyphs[scenes], "labels": labels, "words": words}
 
     def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
         words = b["words"]
@@ -168,12 +189,22 @@ class _Generator(_Task):
 
     @torch.inference_mode()
     def validate(self, model: nn.Module) -> dict[str, float]:
-        from .decode import greedy
+        """Recall: the share of validation tables whose phenomenon is among the best
+        ``VALIDATION_BEAM`` distinct conjectures (what a CRN needs); and top-1 accuracy."""
+        from .decode import beam_search
+        from .vocab import RuleTrie
 
         scenes, labels, classes, class_of = self.val
-        rules = greedy(model, self.glyphs[scenes], labels)
-        found = np.array([r >= 0 and class_of[r] == c for r, c in zip(rules, classes)])
-        return {"score": float(found.mean()), "top1": float(found.mean())}
+        trie = RuleTrie.for_dialect(self.vocab)
+        top1, recall = [], []
+        for i in range(0, scenes.shape[0], 50):
+            beams = beam_search(model, self.glyphs[scenes[i:i + 50]], labels[i:i + 50], trie,
+                                VALIDATION_BEAM, class_of)
+            for b, c in zip(beams, classes[i:i + 50]):
+                found = class_of[b.rules] == c
+                top1.append(bool(found[:1].any()))
+                recall.append(bool(found.any()))
+        return {"score": float(np.mean(recall)), "recall": float(np.mean(recall)), "top1": float(np.mean(top1))}
 
 
 class _Empiricist(_Task):
@@ -284,6 +315,22 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     # The validation data first: it may run the checker's parallel Numba kernels, which slow
     # torch down badly when they start after torch's own thread pool.
     task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
+    if cfg.kind == "generator" and 0 < cfg.synthetic < min(cfg.table_size, samples.scenes.shape[1]):
+        raise RulelangError(f"--synthetic {cfg.synthetic} gives fewer scenes per rule than a table holds "
+                            f"({min(cfg.table_size, samples.scenes.shape[1])})", code="E505")
+    if cfg.kind == "generator" and cfg.synthetic > 0:
+        from .model import LearnedInterpreter, model_path
+        from .synthetic import synthetic_samples
+
+        path = model_path("interpreter", cfg.interpreter or None, cfg.regime)
+        interpreter = LearnedInterpreter.load(path, universe)
+        if interpreter.regime != cfg.regime:
+            raise RulelangError(f"the interpreter was trained in regime {interpreter.regime}, not {cfg.regime}",
+                                code="E703", path=str(path))
+        cfg = replace(cfg, interpreter=str(path))
+        task.cfg = cfg
+        task.add_synthetic(synthetic_samples(dataset, interpreter, cfg.synthetic, cfg.seed,
+                                             dialect_classes(universe)))
     torch.manual_seed(cfg.seed)
     netc = net_config(cfg.kind, vocab, universe, cfg.net)
     model = build(cfg.kind, netc)

@@ -274,3 +274,56 @@ def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):
     assert code == 2 and "E505" in text and "nonsense" in text
     code, text = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "0"))
     assert code == 2 and "E505" in text
+
+
+# -- the generator's synthetic tables ---------------------------------------------------------
+
+
+def test_synthetic_tables_cover_the_dialect_but_no_scored_phenomenon_and_carry_the_interpreters_labels(
+        interp_models, interp_data, class_of):
+    from interp.synthetic import synthetic_samples
+    from interp.vocab import dialect_texts
+
+    model = LearnedInterpreter.load(interp_models["interpreter"])
+    s = synthetic_samples(interp_data, model, 3, seed=5, class_of=class_of)
+    scored = set(class_of[interp_data.rules("validation")]) | set(class_of[interp_data.rules("test")])
+    kept = set(s.rules.tolist())
+    # Every rule outside the scored phenomena is there, and none inside them.
+    for r in range(len(dialect_texts())):
+        assert (r in kept) == (int(class_of[r]) not in scored)
+    assert s.scenes.shape == (len(s.rules), 3) and s.labels.shape == s.scenes.shape
+    # The labels are the interpreter's reading, not the checker's.
+    some = np.arange(0, len(s.rules), max(1, len(s.rules) // 40))
+    for i in some:
+        assert np.array_equal(s.labels[i], model.labels([s.texts[i]], s.scenes[i])[0])
+    # Same seed, same scenes.
+    again = synthetic_samples(interp_data, model, 3, seed=5, class_of=class_of)
+    assert np.array_equal(again.scenes, s.scenes) and np.array_equal(again.labels, s.labels)
+
+
+def test_a_generator_with_synthetic_tables_trains_and_records_its_interpreter(interp_models, interp_data,
+                                                                             tmp_path):
+    cfg = tiny_cfg("generator", steps=4, batch=8, eval_every=4, synthetic=8,
+                   interpreter=str(interp_models["interpreter"]))
+    T.train(interp_data, cfg, str(tmp_path / "g.pt"), device="cpu")
+    ckpt = checkpoint.load(tmp_path / "g.pt", "generator")
+    assert ckpt["train"]["synthetic"] == 8
+    assert ckpt["train"]["interpreter"] == str(interp_models["interpreter"])
+    assert ckpt["step"] == 4
+
+
+def test_synthetic_tables_need_an_interpreter_of_the_same_regime(interp_models, interp_data, tmp_path):
+    wrong = tmp_path / "other.pt"
+    ckpt = checkpoint.load(interp_models["interpreter"], "interpreter")
+    checkpoint.save(wrong, {**checkpoint.slim(ckpt), "regime": OTHER_REGIME})
+    cfg = tiny_cfg("generator", steps=2, synthetic=8, interpreter=str(wrong))
+    with pytest.raises(RulelangError) as err:
+        T.train(interp_data, cfg, str(tmp_path / "g.pt"), device="cpu")
+    assert err.value.diagnostic.code == "E703"
+
+
+def test_too_few_synthetic_scenes_for_a_table_is_refused(interp_models, interp_data, tmp_path):
+    cfg = tiny_cfg("generator", steps=2, synthetic=3, interpreter=str(interp_models["interpreter"]))
+    with pytest.raises(RulelangError) as err:
+        T.train(interp_data, cfg, str(tmp_path / "g.pt"), device="cpu")
+    assert err.value.diagnostic.code == "E505" and "synthetic" in err.value.diagnostic.message

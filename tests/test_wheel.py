@@ -120,3 +120,29 @@ def test_the_installed_wheel_labels_a_large_batch_with_the_compiled_checker(venv
     assert report["summary"]["engine"] == "compiled"
     verdicts = {r["name"]: r["explains"] for r in report["rules"]}
     assert verdicts == {"hidden": True, "mixed": False}
+
+
+def test_the_wheel_ships_the_default_models_and_they_load_outside_the_checkout(wheel, venv, tmp_path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for kind in ("interpreter", "generator", "empiricist"):
+        assert f"interp/models/{kind}.pt" in names
+    # The shipped interpreter reads a rule and labels scenes; the
+    # generator proposes only dialect rules. Both come from the installed package.
+    code = (
+        "import json\n"
+        "from interp.model import ConjectureGenerator, LearnedInterpreter, model_path\n"
+        "from rulelang.universe import ODEEN\n"
+        "i = LearnedInterpreter.load(model_path('interpreter'))\n"
+        "g = ConjectureGenerator.load(model_path('generator'))\n"
+        "s = ODEEN.parse_scenes(['AAb.vB', 'avbab.', 'A.bvab'])\n"
+        "beam = g.propose(s, [True, False, False], 5)\n"
+        "print(json.dumps({'path': str(i.path), 'labels': i.labels(['at_least 2 red'], s)[0].tolist(),\n"
+        "                  'rules': [g.texts[int(r)] for r in beam.rules]}))\n")
+    out = _run([str(venv / "bin" / "python"), "-c", code], tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout)
+    assert Path(got["path"]).is_relative_to(venv)
+    assert got["labels"] == [True, False, False]
+    assert 1 <= len(got["rules"]) <= 5
+    for text in got["rules"]:
+        parse(text, dialect=True)  # raises on anything outside the dialect

@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, default=None, metavar="D", help="model width d")
     p.add_argument("--arch", choices=("attention", "slots"), default=None,
                    help="interpreter architecture (attention, the default; slots: cheaper per scene)")
+    p.add_argument("--synthetic", type=int, default=None, metavar="N",
+                   help="generator: also practise on every dialect rule outside the validation and "
+                        "test phenomena, N random scenes each, labelled by the learned interpreter "
+                        "(never the checker); half of each batch. 0: off")
+    p.add_argument("--interpreter", default=None, metavar="FILE",
+                   help="generator --synthetic: the interpreter (default models/REGIME/interpreter.pt)")
     p.add_argument("--resume", action="store_true",
                    help="go on from the checkpoint at --out (its configuration; --steps may extend it)")
     p.add_argument("--slim", action="store_true",
@@ -76,7 +82,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.resume:  # the checkpoint's own configuration; --steps may extend it
         cfg = replace(cfg, steps=0)
     changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch), ("scenes", args.scenes),
-                                 ("lr", args.lr), ("eval_every", args.eval_every)) if v is not None}
+                                 ("lr", args.lr), ("eval_every", args.eval_every),
+                                 ("synthetic", args.synthetic), ("interpreter", args.interpreter))
+               if v is not None}
     net = dict(cfg.net)
     if args.width is not None:
         net["d"] = args.width
