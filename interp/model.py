@@ -145,7 +145,7 @@ class ConjectureGenerator(_Loaded):
                 class_of: np.ndarray | None = None) -> Beam:
         """Up to ``width`` conjectures (distinct classes when ``class_of`` is given), best first."""
         glyphs = self._scenes(scenes).unsqueeze(0)
-        lab = torch.from_numpy(np.asarray(labels, dtype=bool)).unsqueeze(0)
+        lab = torch.from_numpy(np.array(labels, dtype=bool)).unsqueeze(0)
         return beam_search(self.net, glyphs, lab, self.trie, width, class_of)[0]
 
 
@@ -157,7 +157,7 @@ class LabelEmpiricist(_Loaded):
     @torch.inference_mode()
     def logits(self, scenes: np.ndarray, labels: np.ndarray, queries: np.ndarray) -> np.ndarray:
         glyphs = self._scenes(scenes).unsqueeze(0)
-        lab = torch.from_numpy(np.asarray(labels, dtype=bool)).unsqueeze(0)
+        lab = torch.from_numpy(np.array(labels, dtype=bool)).unsqueeze(0)
         q = self._scenes(queries)
         out = [self.net(glyphs, lab, q[i:i + CHUNK].unsqueeze(0))[0] for i in range(0, q.shape[0], CHUNK)]
         return torch.cat(out).numpy()

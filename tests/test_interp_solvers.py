@@ -200,3 +200,51 @@ def test_strict_interpreter_search_answers_a_table_its_interpreter_can_fit(
     assert (wrong == 0).sum() == min(30, answer.info["fitting"])
     # Every rule the interpreter reads as fitting the table is counted, the chosen rule among them.
     assert _mismatches(interpreter, [rule], fitting)[0] == 0
+
+
+# -- the neural Zendo student ---------------------------------------------------------------
+
+
+def test_the_neural_student_plays_a_whole_game_against_a_secret_and_never_guesses_outside_the_dialect(
+        interp_models):
+    import io
+
+    from interp.zendo import NeuralStudent
+    from rulelang.parser import parse
+    from search.zendo import Console, Oracle
+
+    secret = parse("at_least 1 red")
+    student = NeuralStudent(LearnedInterpreter.load(interp_models["interpreter"]),
+                            ConjectureGenerator.load(interp_models["generator"]), oracle=Oracle(secret),
+                            beams=8, pool=256, max_questions=12, max_guesses=4, seed=1)
+    out = io.StringIO()
+    result = student.play(Console(iter(()), out))
+    text = out.getvalue()
+    assert result.outcome in ("solved", "gave-up")
+    assert student.asked <= 12 and student.guesses <= 4
+    # Every answer it was given is the secret's, and every guess is a dialect rule.
+    for scene, label in zip(result.table.texts, result.table.labels):
+        assert Oracle(secret).label(scene) == bool(label)
+    guesses = [line.split(": ", 1)[1].split("  (")[0] for line in text.splitlines()
+               if line.startswith("I think the rule is: ")]
+    assert len(guesses) == student.guesses
+    for g in guesses:
+        parse(g, dialect=True)
+    if result.outcome == "solved":
+        assert Oracle(secret).judge(parse(result.rule)) is None
+
+
+def test_play_with_the_crn_student_runs_from_the_command_line(interp_models, monkeypatch):
+    import io
+
+    from rulelang.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    out = io.StringIO()
+    code = main(["play", "--machine", "student", "--student", "crn", "--secret", "zero blue", "--beams", "4",
+                 "--interpreter", str(interp_models["interpreter"]), "--generator", str(interp_models["generator"]),
+                 "--color", "never"], out)
+    text = out.getvalue()
+    assert code == 0, text
+    assert "neural network" in text and "Traceback" not in text
+    assert "scene 1:" in text
