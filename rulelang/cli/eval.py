@@ -14,9 +14,35 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Label each SCENE under RULE (true: the scene satisfies it).")
     p.add_argument("rule", metavar="RULE", help="a rule, e.g. 'at_least 1 red touching blue'")
     p.add_argument("scenes", metavar="SCENE", nargs="+", help="6-glyph scenes, e.g. 'A.vb..'")
+    p.add_argument("--engine", choices=("checker", "interpreter"), default="checker",
+                   help="checker: the exact semantics (default); interpreter: the learned interpreter's "
+                        "reading of the rule's words (it knows only the dialect's words)")
+    p.add_argument("--model", metavar="FILE", help="interpreter checkpoint (default: the shipped one)")
     add_language_options(p)
     add_output_options(p)
     p.set_defaults(run=run)
+
+
+def _learned(args: argparse.Namespace, glyphs):
+    """The learned interpreter's probabilities of ``true`` (E701 for a word it does not know)."""
+    import numpy as np
+
+    from interp.model import LearnedInterpreter, model_path
+
+    from ..errors import RulelangError
+    from ..parser import parse
+
+    model = LearnedInterpreter.load(model_path("interpreter", args.model))
+    model.vocab.encode(args.rule, path="<rule>", line=1)
+    try:
+        parse(args.rule, dialect=True)
+    except RulelangError as err:
+        d = err.located(path="<rule>").diagnostic
+        raise RulelangError(f"the learned interpreter reads only rules of the Odeen dialect: {d.message}",
+                            code="E701", path="<rule>", line=d.line, column=d.column, end_column=d.end_column,
+                            source_line=args.rule, expected=d.expected,
+                            hint="use the exact checker (--engine checker) for the full language") from None
+    return 1.0 / (1.0 + np.exp(-model.logits([args.rule], glyphs)[0]))
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -43,11 +69,25 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if scenes:
         import numpy as np
 
-        labels = label(rule, np.stack([c for _, c in scenes]))
-        if args.format == "json":
-            dump_json({"rule": format_rule(rule),
-                       "labels": [{"scene": s, "label": bool(v)} for (s, _), v in zip(scenes, labels)]}, out)
+        glyphs = np.stack([c for _, c in scenes])
+        probs = None
+        if args.engine == "interpreter":
+            try:
+                probs = _learned(args, glyphs)
+            except RulelangError as err:
+                out.write(err.diagnostic.render(color) + "\n")
+                return EXIT_ERROR
+            labels = probs > 0.5
         else:
-            for (s, _), v in zip(scenes, labels):
-                out.write(f"{draw_scene(s, color)}  {'true' if v else 'false'}\n")
+            labels = label(rule, glyphs)
+        if args.format == "json":
+            rows = [{"scene": s, "label": bool(v)} for (s, _), v in zip(scenes, labels)]
+            if probs is not None:
+                for row, p in zip(rows, probs):
+                    row["probability"] = round(float(p), 6)
+            dump_json({"rule": format_rule(rule), "engine": args.engine, "labels": rows}, out)
+        else:
+            for i, ((s, _), v) in enumerate(zip(scenes, labels)):
+                extra = f"  (p = {probs[i]:.3f})" if probs is not None else ""
+                out.write(f"{draw_scene(s, color)}  {'true' if v else 'false'}{extra}\n")
     return EXIT_ERROR if errors else EXIT_OK
