@@ -2,18 +2,19 @@
 
 All three are small pre-norm attention networks sized for a 2-core CPU.
 
-**Interpreter** ``(rule, scene) -> P(true)``. The expensive part of reading a rule does not
+**Interpreter** ``(rule, scene) -> P(true)`` (:class:`AttentionInterpreter`, the default;
+:class:`SlotInterpreter` is a cheaper-per-scene alternative). The expensive part of reading a rule does not
 depend on the scene, so it is done once per rule: a Transformer encodes the rule's words,
 then every possible *cell* (each glyph at each position: 7 x 6 = 42 of them in Odeen)
 cross-attends to the rule's words. A scene is then just six rows gathered from that
-per-rule table; a few self-attention blocks over its six cells (conditioned on the rule)
-and a pooled read-out give the label. Labelling S scenes under R rules costs R rule
+per-rule table; self-attention blocks over its six cells (with learned relative-position
+biases) and a pooled read-out give the label. Labelling S scenes under R rules costs R rule
 encodings plus R x S cheap cell blocks, which is what makes training, CRN falsification
 (B = 300 conjectures x a table) and interpreter-driven search over the whole dialect
 affordable on a CPU.
 
-**Generator** ``table -> rule``: each labelled scene of the table is encoded (cells, then
-the label), a set Transformer mixes the table's entries, and a GRU decoder with attention
+**Generator** ``table -> rule``: each labelled scene of the table is encoded (an MLP over
+its cells, then the label), a set Transformer mixes the table's entries, and a GRU decoder with attention
 over them writes the rule word by word.
 
 **Empiricist** ``(table, scene) -> P(true)`` (EMP-L): the generator's table encoder, the
