@@ -51,7 +51,9 @@ class _Neural:
         self.context = context
         self.options = dict(context.options)
         threads = _int(self.options, "threads", 0)
-        if threads:
+        # Only on a real change: re-sizing torch's pool once Numba's parallel kernels have run
+        # (the harness's measures) was measured to slow every later torch op about tenfold.
+        if threads and threads != torch.get_num_threads():
             torch.set_num_threads(threads)
         self.all_scenes = bool(_int(self.options, "all_scenes", 0))
         self.universe = context.universe
