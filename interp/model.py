@@ -131,6 +131,22 @@ class LearnedInterpreter(_Loaded):
         return self.labels([rule], self.universe.all_scenes())[0]
 
 
+def falsify(interpreter: LearnedInterpreter, tokens: torch.Tensor, scenes: np.ndarray,
+            labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank conjectures (word ids ``[R, L]``) against a table, as a critical rationalist would.
+
+    Returns ``(order, mismatches, nll)``: the conjectures' order, best first (fewest scenes
+    the interpreter labels against the table, then the lowest negative log-likelihood of the
+    table's labels), and each conjecture's mismatches and likelihood (unordered).
+    """
+    logits = torch.from_numpy(interpreter.logits(tokens, scenes))
+    target = torch.from_numpy(np.array(labels, dtype=bool)).expand_as(logits)
+    mismatches = ((logits > 0) != target).sum(1).numpy()
+    nll = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, target.float(), reduction="none").sum(1).numpy()
+    return np.lexsort((nll, mismatches)), mismatches, nll
+
+
 class ConjectureGenerator(_Loaded):
     """Proposes dialect rules for a table: grammar-constrained beam search."""
 

@@ -29,7 +29,7 @@ import torch
 from rulelang.errors import RulelangError
 from rulelang.harness.api import Answer, SolverContext, Task
 
-from .model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, model_path
+from .model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, falsify, model_path
 from .train import dialect_classes
 from .vocab import dialect_texts
 
@@ -85,12 +85,7 @@ class _Falsifier(_Neural):
         """Order ``rules`` (dialect indices) by (mismatches, -log-likelihood of the table)."""
         tokens = self._tokens[rules] if hasattr(self, "_tokens") else self.interpreter.tokens(
             [self.texts[int(r)] for r in rules])
-        logits = torch.from_numpy(self.interpreter.logits(tokens, task.scenes))
-        labels = torch.from_numpy(task.labels).expand_as(logits)
-        mismatches = ((logits > 0) != labels).sum(1).numpy()
-        nll = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, labels.float(), reduction="none").sum(1).numpy()
-        order = np.lexsort((nll, mismatches))
+        order, mismatches, nll = falsify(self.interpreter, tokens, task.scenes, task.labels)
         return rules[order], mismatches[order], nll[order]
 
     def answer(self, ranked: np.ndarray, mismatches: np.ndarray, task: Task, info: dict[str, Any]) -> Answer:

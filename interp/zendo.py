@@ -16,13 +16,12 @@ A wrong guess comes back with a counterexample, which joins the answers. The ref
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from rulelang.universe import ODEEN, Universe
 from search.table import Table
 from search.zendo import Console, GameResult, Oracle, StudentGame
 
-from .model import ConjectureGenerator, LearnedInterpreter
+from .model import ConjectureGenerator, LearnedInterpreter, falsify
 from .train import dialect_classes
 
 
@@ -52,12 +51,7 @@ class NeuralStudent(StudentGame):
         if not texts:
             return [], np.zeros((0, self.pool.size), dtype=bool)
         tokens = self.interpreter.tokens(texts)
-        logits = torch.from_numpy(self.interpreter.logits(tokens, self.table.scenes))
-        labels = torch.from_numpy(np.array(self.table.labels)).expand_as(logits)
-        mismatches = ((logits > 0) != labels).sum(1).numpy()
-        nll = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, labels.float(), reduction="none").sum(1).numpy()
-        order = np.lexsort((nll, mismatches))
+        order, mismatches, _ = falsify(self.interpreter, tokens, self.table.scenes, self.table.labels)
         best = mismatches[order[0]]
         keep = [int(i) for i in order if mismatches[i] == best][: self.committee]
         chosen = [texts[i] for i in keep]
