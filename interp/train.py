@@ -54,6 +54,7 @@ class TrainConfig:
     eval_every: int = 200
     eval_rules: int = 500
     eval_scenes: int = 256
+    mine: int = 0  # interpreter: candidate scenes per rule; half of ``scenes`` are the hardest (0: off)
     synthetic: int = 0  # generator: scenes per dialect rule labelled by the interpreter (0: off)
     interpreter: str = ""  # generator with synthetic tables: the interpreter (default: the regime's)
     net: dict[str, int] = field(default_factory=dict)
@@ -68,8 +69,8 @@ class TrainConfig:
 
 #: Defaults per kind (``rulelang train`` starts from these; options override them).
 DEFAULTS: dict[str, TrainConfig] = {
-    "interpreter": TrainConfig(kind="interpreter", steps=3600, batch=64, scenes=16, warmup=300, eval_every=300),
-    "generator": TrainConfig(kind="generator", steps=6000, batch=64, lr=2e-3, eval_every=500, synthetic=64),
+    "interpreter": TrainConfig(kind="interpreter", steps=7200, batch=64, scenes=16, warmup=300, eval_every=300),
+    "generator": TrainConfig(kind="generator", steps=18000, batch=64, lr=2e-3, eval_every=500, synthetic=64),
     "empiricist": TrainConfig(kind="empiricist", steps=1000, batch=64, scenes=32, eval_every=200),
 }
 
@@ -133,16 +134,43 @@ class _Task:
 
 
 class _Interpreter(_Task):
+    """Rules with ``scenes`` of their labelled samples each, drawn at random.
+
+    With ``mine = M`` (hard-example mining), ``M`` samples per rule are drawn instead; the
+    model being trained labels them all, and the step trains on the half of ``scenes`` it
+    gets most wrong plus the first of the others (random). Regime samples are uniform
+    scenes, in which the cases that tell close rules apart (a count at its threshold, a
+    relation held by exactly one object) are rare; mining finds them among the rule's own
+    samples, so the learner still sees nothing outside its regime.
+    """
+
     def batch(self, step: int) -> dict[str, Tensor]:
         g, _ = _gen(self.cfg.seed, step)
         n, k = self.scenes.shape
         rows = torch.randint(n, (self.cfg.batch,), generator=g)
-        cols = torch.randint(k, (self.cfg.batch, self.cfg.scenes), generator=g)
+        cols = torch.randint(k, (self.cfg.batch, max(self.cfg.scenes, self.cfg.mine)), generator=g)
         idx = self.scenes[rows.unsqueeze(1), cols]
         return {"tokens": self.tokens[rows], "scenes": self.glyphs[idx],
                 "labels": self.labels[rows.unsqueeze(1), cols]}
 
+    def _mined(self, model: nn.Module, b: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The hardest half of ``scenes`` among the drawn candidates, plus random ones."""
+        hard = self.cfg.scenes // 2
+        with torch.no_grad():
+            logits = model(b["tokens"], b["scenes"])
+            cost = F.binary_cross_entropy_with_logits(logits, b["labels"].float(), reduction="none")
+        worst = cost.topk(hard, dim=1).indices
+        taken = torch.zeros_like(cost, dtype=torch.bool).scatter_(1, worst, True)
+        # The others in their drawn (random) order, first ones first.
+        rank = torch.where(taken, cost.shape[1], torch.arange(cost.shape[1], device=cost.device).expand_as(cost))
+        rest = rank.argsort(dim=1, stable=True)[:, :self.cfg.scenes - hard]
+        cols = torch.cat([worst, rest], 1)
+        return {"tokens": b["tokens"], "scenes": b["scenes"].gather(1, cols.unsqueeze(-1).expand(
+            -1, -1, b["scenes"].shape[-1])), "labels": b["labels"].gather(1, cols)}
+
     def loss(self, model: nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, float]:
+        if b["scenes"].shape[1] > self.cfg.scenes:
+            b = self._mined(model, b)
         logits = model(b["tokens"], b["scenes"])
         loss = F.binary_cross_entropy_with_logits(logits, b["labels"].float())
         return loss, float(((logits > 0) == b["labels"]).float().mean())
@@ -315,6 +343,8 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     # The validation data first: it may run the checker's parallel Numba kernels, which slow
     # torch down badly when they start after torch's own thread pool.
     task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
+    if cfg.kind == "interpreter" and 0 < cfg.mine <= cfg.scenes:
+        raise RulelangError(f"--mine {cfg.mine} must exceed --scenes {cfg.scenes} (0: no mining)", code="E505")
     if cfg.kind == "generator" and 0 < cfg.synthetic < min(cfg.table_size, samples.scenes.shape[1]):
         raise RulelangError(f"--synthetic {cfg.synthetic} gives fewer scenes per rule than a table holds "
                             f"({min(cfg.table_size, samples.scenes.shape[1])})", code="E505")

@@ -53,6 +53,30 @@ def test_a_tiny_interpreter_fits_its_training_set(interp_models, interp_data):
     assert accuracy >= 0.95, f"training accuracy {accuracy:.3f} (majority label {majority:.3f})"
 
 
+def test_mining_trains_on_the_hardest_half_and_the_first_drawn_others(interp_data):
+    from interp.vocab import Vocab
+
+    cfg = tiny_cfg("interpreter", mine=12, scenes=8)
+    task = T._Interpreter(cfg, interp_data.training(REGIME), None, Vocab.for_dialect(interp_data.universe),
+                          interp_data.universe)
+    b = task.batch(3)
+    assert b["scenes"].shape == (8, 12, 6) and b["labels"].shape == (8, 12)
+    # A stand-in model whose cost per scene is known: it calls every scene true with a
+    # confidence that grows with the sum of its glyph indices.
+    def model(tokens, scenes):
+        return scenes.sum(-1).float() / 10 + torch.arange(scenes.shape[1]) * 1e-3
+
+    mined = task._mined(model, b)
+    assert mined["scenes"].shape == (8, 8, 6) and torch.equal(mined["tokens"], b["tokens"])
+    cost = torch.nn.functional.binary_cross_entropy_with_logits(
+        model(None, b["scenes"]), b["labels"].float(), reduction="none")
+    for r in range(8):
+        hard = cost[r].argsort(descending=True)[:4].tolist()
+        cols = hard + [c for c in range(12) if c not in hard][:4]
+        assert torch.equal(mined["scenes"][r], b["scenes"][r, cols])
+        assert torch.equal(mined["labels"][r], b["labels"][r, cols])
+
+
 def test_training_reports_every_step_and_validates_on_schedule(interp_data, tmp_path):
     seen: list[tuple[int, dict]] = []
     summary = T.train(interp_data, tiny_cfg("interpreter", steps=7, eval_every=3), str(tmp_path / "m.pt"),
@@ -98,9 +122,10 @@ def _stop_at(step: int):
     return report
 
 
-@pytest.mark.parametrize("kind", ["interpreter", "empiricist"])
-def test_an_interrupted_run_resumes_exactly(interp_data, tmp_path, kind):
-    cfg = tiny_cfg(kind, steps=12, eval_every=3)
+@pytest.mark.parametrize("kind, changes", [("interpreter", {}), ("interpreter", {"mine": 16}), ("empiricist", {})],
+                         ids=["interpreter", "interpreter-mining", "empiricist"])
+def test_an_interrupted_run_resumes_exactly(interp_data, tmp_path, kind, changes):
+    cfg = tiny_cfg(kind, steps=12, eval_every=3, **changes)
     T.train(interp_data, cfg, str(tmp_path / "straight.pt"), device="cpu")
     with pytest.raises(_Stop):  # killed after its step-6 checkpoint
         T.train(interp_data, cfg, str(tmp_path / "cut.pt"), device="cpu", report=_stop_at(6))
@@ -157,7 +182,7 @@ def test_resuming_needs_a_model_of_the_same_kind(interp_models, interp_data, tmp
 
 @pytest.mark.parametrize("changes, code", [
     ({"steps": 0}, "E505"), ({"batch": 0}, "E505"), ({"kind": "oracle"}, "E505"),
-    ({"regime": "99x9"}, "E503"),
+    ({"regime": "99x9"}, "E503"), ({"mine": 8}, "E505"),
 ])
 def test_a_bad_configuration_is_refused_before_training(interp_data, tmp_path, changes, code):
     changes = dict(changes)

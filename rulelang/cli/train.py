@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, default=None, metavar="D", help="model width d")
     p.add_argument("--arch", choices=("attention", "slots"), default=None,
                    help="interpreter architecture (attention, the default; slots: cheaper per scene)")
+    p.add_argument("--mine", type=int, default=None, metavar="M",
+                   help="interpreter: draw M samples per rule and train on the half of --scenes the "
+                        "model gets most wrong, plus random ones (hard-example mining). 0: off")
     p.add_argument("--synthetic", type=int, default=None, metavar="N",
                    help="generator: also practise on every dialect rule outside the validation and "
                         "test phenomena, N random scenes each, labelled by the learned interpreter "
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         cfg = replace(cfg, steps=0)
     changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch), ("scenes", args.scenes),
                                  ("lr", args.lr), ("eval_every", args.eval_every),
-                                 ("synthetic", args.synthetic), ("interpreter", args.interpreter))
+                                 ("mine", args.mine), ("synthetic", args.synthetic), ("interpreter", args.interpreter))
                if v is not None}
     net = dict(cfg.net)
     if args.width is not None:
