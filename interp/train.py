@@ -343,6 +343,8 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     # The validation data first: it may run the checker's parallel Numba kernels, which slow
     # torch down badly when they start after torch's own thread pool.
     task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
+    if cfg.mine and cfg.kind != "interpreter":
+        raise RulelangError(f"--mine is for the interpreter, not the {cfg.kind}", code="E505")
     if cfg.kind == "interpreter" and 0 < cfg.mine <= cfg.scenes:
         raise RulelangError(f"--mine {cfg.mine} must exceed --scenes {cfg.scenes} (0: no mining)", code="E505")
     if cfg.kind == "generator" and 0 < cfg.synthetic < min(cfg.table_size, samples.scenes.shape[1]):

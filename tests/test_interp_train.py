@@ -182,7 +182,7 @@ def test_resuming_needs_a_model_of_the_same_kind(interp_models, interp_data, tmp
 
 @pytest.mark.parametrize("changes, code", [
     ({"steps": 0}, "E505"), ({"batch": 0}, "E505"), ({"kind": "oracle"}, "E505"),
-    ({"regime": "99x9"}, "E503"), ({"mine": 8}, "E505"),
+    ({"regime": "99x9"}, "E503"), ({"mine": 8}, "E505"), ({"kind": "empiricist", "mine": 16}, "E505"),
 ])
 def test_a_bad_configuration_is_refused_before_training(interp_data, tmp_path, changes, code):
     changes = dict(changes)
