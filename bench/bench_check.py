@@ -35,9 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
-from bench._common import ROOT, stats, verdict, write_result  # noqa: E402
+from _common import ROOT, stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 from rulelang.enumerate import Dialect  # noqa: E402
 from rulelang.parser import parse  # noqa: E402
 from rulelang.printer import format_rule  # noqa: E402

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import write_result  # noqa: E402
+from _common import write_result  # bench/ is on sys.path: the folder of the script
 
 
 def main() -> int:
@@ -45,9 +42,9 @@ def main() -> int:
     from rulelang.measures import Judge
 
     ds = DataSet(args.data)
-    judge = Judge().warm()  # the checker's parallel kernels first (see interp.train)
+    judge = Judge().warm()  # the checker's parallel kernels first (see rulelang.interp.train)
     tasks, _, _ = make_tasks(ds, "test", "informative", args.tasks, 0)
-    from interp.solvers import CRNSolver
+    from rulelang.interp.solvers import CRNSolver
 
     start = time.perf_counter()
     crn = CRNSolver(SolverContext(dataset=ds, options={"beams": str(args.beams)}, dialect=judge.dialect))

@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import ROOT, stats, verdict, write_result  # noqa: E402
+from _common import ROOT, stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 
 SOLVERS = ("explain", "random-rule", "constant")
 KINDS = ("random", "balanced", "informative")

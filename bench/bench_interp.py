@@ -27,21 +27,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import RESULTS, write_result  # noqa: E402
+from _common import RESULTS, write_result  # bench/ is on sys.path: the folder of the script
 from bench.plot_interp import LEARNERS, TARGET_REGIME, markdown, plot_all  # noqa: E402
 
 #: The models each solver loads.
 NEEDS = {"crn": ("interpreter", "generator"), "emp-r": ("generator",), "emp-l": ("empiricist",),
          "isearch": ("interpreter",), "explain": ()}
-NEURAL = {"crn": "interp.solvers:CRNSolver", "isearch": "interp.solvers:InterpreterSearchSolver",
-          "emp-r": "interp.solvers:EmpRSolver", "emp-l": "interp.solvers:EmpLSolver"}
+NEURAL = {"crn": "rulelang.interp.solvers:CRNSolver", "isearch": "rulelang.interp.solvers:InterpreterSearchSolver",
+          "emp-r": "rulelang.interp.solvers:EmpRSolver", "emp-l": "rulelang.interp.solvers:EmpLSolver"}
 #: Summary fields kept per solver run.
 FIELDS = ("tasks", "rule_induction", "t_acc_sample", "nrs_sample", "found_in_list", "mean_rank_when_found",
           "seconds_per_task", "abstained", "errors", "setup_seconds", "ceiling")
@@ -72,7 +69,7 @@ def interpreter_true_rule(path: Path, ds: Any, judge: Any, n_rules: int) -> dict
     import numpy as np
     import torch
 
-    from interp.model import CHUNK, LearnedInterpreter
+    from rulelang.interp.model import CHUNK, LearnedInterpreter
 
     interp = LearnedInterpreter.load(path)
     ev = ds.evaluation("test")
@@ -146,7 +143,7 @@ def _line(name: str, kind: str, r: dict[str, Any]) -> str:
 # -- 3. the checkpoints ----------------------------------------------------------------------
 
 def training_info(path: Path) -> dict[str, Any]:
-    from interp import checkpoint
+    from rulelang.interp import checkpoint
 
     ckpt = checkpoint.load(path)
     keep = ("kind", "regime", "step", "best_score", "best_step", "seconds", "params", "torch")

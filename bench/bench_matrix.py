@@ -36,9 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
-from bench._common import ROOT, stats, verdict, write_result  # noqa: E402
+from _common import ROOT, stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 from rulelang.ast import And, Not, Or, Prop, Rule  # noqa: E402
 from rulelang.checker import compile_rules, run, semantics_matrix  # noqa: E402
 from rulelang.enumerate import Dialect  # noqa: E402

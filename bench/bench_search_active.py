@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import stats, verdict, write_result  # noqa: E402
+from _common import stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 
 TARGET_WORST = 15
 TARGET_SECONDS = 60.0
@@ -37,7 +34,7 @@ TARGET_SECONDS = 60.0
 
 def replay(ix, hidden: int) -> int:
     """One game, question by question, with the public API."""
-    from search import VersionSpace, next_scene
+    from rulelang.search import VersionSpace, next_scene
 
     vs, asked = VersionSpace.everything(ix), 0
     while len(vs) > 1:
@@ -57,9 +54,9 @@ def main() -> int:
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
 
-    from search import identify_all
-    from search.index import dialect_index
-    from search.sweep import disjoint_witnesses
+    from rulelang.search import identify_all
+    from rulelang.search.index import dialect_index
+    from rulelang.search.sweep import disjoint_witnesses
 
     ix = dialect_index()
     t0 = time.perf_counter()

@@ -30,9 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import ROOT, stats, verdict, write_result  # noqa: E402
+from _common import ROOT, stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 
 TARGET_MEDIAN_S = 1e-3
 TABLE_SCENES = 32
@@ -50,7 +48,7 @@ def make_tables(ix, n: int, seed: int = 0):
 
 
 def time_explain(ix, tables, tolerance: int) -> tuple[list[float], list]:
-    from search import Table, explain
+    from rulelang.search import Table, explain
 
     explain(Table(tables[0][1], tables[0][2]), tolerance=tolerance, index=ix)  # warm
     times, results = [], []
@@ -85,8 +83,8 @@ def main() -> int:
     n_tables = 200 if args.quick else args.tables
     runs = 2 if args.quick else 3
 
-    from search import VersionSpace, next_scene
-    from search.index import dialect_index
+    from rulelang.search import VersionSpace, next_scene
+    from rulelang.search.index import dialect_index
 
     ix = dialect_index()
     tables = make_tables(ix, n_tables)
@@ -114,10 +112,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, RULELANG_CACHE_DIR=tmp, PYTHONPATH=str(ROOT))
-        build = [fresh_process("from search.index import dialect_index; dialect_index()",
+        build = [fresh_process("from rulelang.search.index import dialect_index; dialect_index()",
                                dict(env, RULELANG_NO_CACHE="1")) for _ in range(runs)]
-        fresh_process("from search.index import dialect_index; dialect_index()", env)  # fill
-        load = [fresh_process("from search.index import dialect_index; dialect_index()", env)
+        fresh_process("from rulelang.search.index import dialect_index; dialect_index()", env)  # fill
+        load = [fresh_process("from rulelang.search.index import dialect_index; dialect_index()", env)
                 for _ in range(runs)]
         cli = []
         for _ in range(runs):

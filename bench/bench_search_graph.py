@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import stats, write_result  # noqa: E402
+from _common import stats, write_result  # bench/ is on sys.path: the folder of the script
 
 SUBSET = 400
 
@@ -47,8 +44,8 @@ def main() -> int:
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
 
-    from search.graph import implication_graph, to_dot, to_graphml
-    from search.index import dialect_index
+    from rulelang.search.graph import implication_graph, to_dot, to_graphml
+    from rulelang.search.index import dialect_index
 
     ix = dialect_index()
     ix.class_rows, ix.distinct_scenes  # noqa: B018 - one-off set-up, not counted
@@ -84,7 +81,7 @@ def main() -> int:
     print(f"Hasse diagram of all {st.nodes:,} phenomena: median {statistics.median(times):.2f} s, "
           f"min {min(times):.2f} s; {st.implications:,} implications, {st.edges:,} cover edges "
           f"({st.candidates:,} candidate pairs from signatures)")
-    print(f"  phases (last run): " + ", ".join(f"{k} {v:.2f} s" for k, v in st.seconds.items()))
+    print("  phases (last run): " + ", ".join(f"{k} {v:.2f} s" for k, v in st.seconds.items()))
     print(f"  export: GraphML {t_graphml:.2f} s ({len(graphml) / 1e6:.1f} MB), DOT {t_dot:.2f} s")
     print(f"  naive (numpy all pairs + networkx.transitive_reduction) on {SUBSET} classes: "
           f"{t_naive:.2f} s, same edges; x{scale:.0f} pairs for all -> ~{t_naive * scale / 60:.0f} min "

@@ -7,7 +7,7 @@ Tables of 32 distinct random scenes (seeded):
 * **hidden rules beyond the dialect** of growing size: figure: seconds to the smallest
   explanation (which may be smaller than the hidden rule: 32 scenes rarely pin it down).
 
-The limit on kept signatures (``search.synth.MAX_SIGNATURES``, about 0.5 GB) may stop a
+The limit on kept signatures (``rulelang.search.synth.MAX_SIGNATURES``, about 0.5 GB) may stop a
 search before its timeout; the record says which limit stopped each run.
 
 Usage: ``.venv/bin/python bench/bench_search_synth.py [--quick] [--timeout S] [--out PATH]``
@@ -16,14 +16,11 @@ Usage: ``.venv/bin/python bench/bench_search_synth.py [--quick] [--timeout S] [-
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import write_result  # noqa: E402
+from _common import write_result  # bench/ is on sys.path: the folder of the script
 
 HIDDEN = (
     "not exactly 2 red",
@@ -43,7 +40,7 @@ def main() -> int:
     from rulelang.checker import label
     from rulelang.parser import parse
     from rulelang.universe import ODEEN
-    from search import Table, synthesize
+    from rulelang.search import Table, synthesize
 
     rng = np.random.default_rng(0)
     scenes = ODEEN.all_scenes()

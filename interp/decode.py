@@ -1,6 +1,6 @@
 """Grammar-constrained, batched beam search for the conjecture generator.
 
-The decoder walks the dialect's :class:`~interp.vocab.RuleTrie`: at every step only the
+The decoder walks the dialect's :class:`~rulelang.interp.vocab.RuleTrie`: at every step only the
 words that continue some dialect rule are allowed, so every finished hypothesis *is* a
 dialect rule (its index comes from the trie's leaf; no parsing, no invalid output).
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from rulelang.errors import RulelangError
-from rulelang.harness.api import Answer, SolverContext, Task
+from rulelang.solver import Answer, SolverContext, Task
 
 from .model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, falsify, model_path
 from .train import dialect_classes

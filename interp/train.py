@@ -26,7 +26,7 @@ from rulelang.universe import ODEEN, Universe
 
 from . import checkpoint
 from .nets import NetConfig, build, n_params
-from .vocab import EOS, PAD, Vocab
+from .vocab import PAD, Vocab
 
 KINDS = ("interpreter", "generator", "empiricist")
 #: The generator is validated by recall among this many distinct conjectures.
@@ -190,7 +190,7 @@ class _Generator(_Task):
     synthetic: Any = None
 
     def add_synthetic(self, samples: Any) -> None:
-        """Half of every batch will come from ``samples`` (see :mod:`interp.synthetic`)."""
+        """Half of every batch will come from ``samples`` (see :mod:`rulelang.interp.synthetic`)."""
         self.synthetic = (torch.from_numpy(self.vocab.batch(samples.texts)),
                           torch.from_numpy(samples.scenes.astype(np.int64)), torch.from_numpy(samples.labels))
 
@@ -298,6 +298,13 @@ def _lr(cfg: TrainConfig, step: int) -> float:
         return cfg.lr * (step + 1) / cfg.warmup
     frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
     return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac)))
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` CPU threads for torch (only on a real change: re-sizing torch's pool after
+    Numba's parallel kernels have run was measured to slow every later torch op tenfold)."""
+    if n and n != torch.get_num_threads():
+        torch.set_num_threads(n)
 
 
 def pick_device(name: str = "auto") -> torch.device:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from rulelang.universe import ODEEN, Universe
-from search.table import Table
-from search.zendo import Console, GameResult, Oracle, StudentGame
+from rulelang.search.table import Table
+from rulelang.search.zendo import Console, GameResult, Oracle, StudentGame
 
 from .model import ConjectureGenerator, LearnedInterpreter, falsify
 from .train import dialect_classes

@@ -17,7 +17,7 @@ Codes:
     E501 bad or missing data file  E502 wrong manifest format or version
     E503 no such data set, split, kind or regime
     E504 unknown solver, or one that cannot be loaded
-    E505 impossible options
+    E505 impossible options        E506 an optional extra is not installed
     E601 table scene without a label E602 empty table
 """
 
@@ -144,3 +144,24 @@ class RulelangError(Exception):
 
     def __str__(self) -> str:
         return self.diagnostic.render()
+
+
+class ExtraMissing(ImportError):
+    """A feature whose optional dependencies are not installed (code E506).
+
+    An :class:`ImportError`, not a :class:`RulelangError`: code that reports a user's bad
+    input must not render it as a diagnostic. ``extra`` names the extra that provides the
+    missing package (``neural`` for torch); the command line prints :meth:`one_line` and
+    exits 2.
+    """
+
+    code = "E506"
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.message = f"{feature} need {package}, which is not installed"
+        self.hint = f"pip install 'rulelang[{extra}]'"
+        self.extra = extra
+        super().__init__(self.message, name=package)
+
+    def one_line(self) -> str:
+        return f"{self.message}; install it with: {self.hint}"

@@ -2,15 +2,15 @@
 
 The search engine of rulelang (DESIGN.md: "enumerative search"). It imports ``rulelang``
 and never ``torch``. Importing this package builds nothing; the dialect index
-(:func:`search.index.dialect_index`) is built or loaded on first use.
+(:func:`rulelang.search.index.dialect_index`) is built or loaded on first use.
 
 * :func:`explain` — every dialect phenomenon consistent with a :class:`Table`, ranked by
-  the simplicity prior ``2 ** -words`` (:mod:`search.versionspace`);
-* :func:`synthesize` — the smallest rules of the full language (:mod:`search.synth`);
-* :func:`next_scene` — the most informative scene to ask (:mod:`search.active`), and
-  :func:`identify_all`, every phenomenon identified by questions (:mod:`search.sweep`);
-* :func:`implication_graph` — the Hasse diagram of implication (:mod:`search.graph`);
-* :mod:`search.zendo` — the game, machine as master or as student.
+  the simplicity prior ``2 ** -words`` (:mod:`rulelang.search.versionspace`);
+* :func:`synthesize` — the smallest rules of the full language (:mod:`rulelang.search.synth`);
+* :func:`next_scene` — the most informative scene to ask (:mod:`rulelang.search.active`), and
+  :func:`identify_all`, every phenomenon identified by questions (:mod:`rulelang.search.sweep`);
+* :func:`implication_graph` — the Hasse diagram of implication (:mod:`rulelang.search.graph`);
+* :mod:`rulelang.search.zendo` — the game, machine as master or as student.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ true. Asking ``s`` leaves ``k`` or ``n - k`` candidates.
 * ``criterion="gain"``: the greatest expected information gain, the binary entropy of
   ``p`` = the prior mass of the candidates answering true. With ``prior="uniform"`` (every
   candidate equally likely) ``p = k / n``; with ``prior="simplicity"`` each candidate weighs
-  ``2 ** -words`` (see :mod:`search.versionspace`).
+  ``2 ** -words`` (see :mod:`rulelang.search.versionspace`).
 * ``criterion="minimax"``: the fewest candidates left in the worst case, ``max(k, n - k)``.
 
 Under the uniform prior both criteria pick the scene with ``k`` nearest to ``n / 2``, so

@@ -62,7 +62,7 @@ def path_for(universe: Universe) -> Path | None:
 
 
 def save(ix) -> Path | None:
-    """Write ``ix`` (a :class:`~search.index.DialectIndex`) to the cache; the path, or ``None``."""
+    """Write ``ix`` (a :class:`~rulelang.search.index.DialectIndex`) to the cache; the path, or ``None``."""
     from rulelang.io import write_atomic
 
     path = path_for(ix.universe)

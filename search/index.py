@@ -184,7 +184,7 @@ _LOCK = threading.Lock()
 def dialect_index(universe: Universe = ODEEN, *, disk_cache: bool = True) -> DialectIndex:
     """The index of ``universe``'s dialect, kept for the process once built.
 
-    With ``disk_cache``, a copy is also kept on disk (see :mod:`search.cache`), so that the
+    With ``disk_cache``, a copy is also kept on disk (see :mod:`rulelang.search.cache`), so that the
     next process loads it in a fraction of a second instead of building it.
     """
     with _LOCK:

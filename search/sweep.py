@@ -1,13 +1,13 @@
 """Identify every phenomenon of the dialect by asking scenes: the whole decision tree.
 
-An active learner that starts from an empty table and asks :func:`search.active.next_scene`
+An active learner that starts from an empty table and asks :func:`rulelang.search.active.next_scene`
 (uniform prior) until one phenomenon remains asks, for a hidden phenomenon, a sequence of
 scenes that depends only on the answers so far. All 11,618 such games together form one
 binary decision tree whose nodes are version-space states; building the tree once plays
 every game (the memo by state is the tree itself).
 
 Each node asks the scene whose split of its candidates is nearest to half, simplest first
-on ties, exactly as :func:`~search.active.next_scene` does for the same state. A node only
+on ties, exactly as :func:`~rulelang.search.active.next_scene` does for the same state. A node only
 looks at the scenes that split its parent: a scene that does not split a set splits none
 of its subsets. Split counts come from the cheapest source for the node's size: the scene
 index (large nodes), bit-sliced counters over the class rows (middle), or, from 64

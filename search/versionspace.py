@@ -2,7 +2,7 @@
 
 The **version space** of a table is the set of dialect phenomena (semantic classes) that
 label every scene of the table as it is labelled. With the scene index it is an AND of one
-bit row per scene (:mod:`search.index`).
+bit row per scene (:mod:`rulelang.search.index`).
 
 **Prior.** A phenomenon is described by its canonical rule; its prior weight is
 ``2 ** -words`` (description length in words: each word halves the belief). Classes are
@@ -179,7 +179,7 @@ def explain(table: Table, *, tolerance: int = 0, noise: float = DEFAULT_NOISE,
         table: the observations.
         tolerance: how many labels a candidate may contradict (the table may hold errors).
         noise: the assumed probability that a label is wrong (ranks noisy candidates).
-        index: the dialect index (default: :func:`search.index.dialect_index`).
+        index: the dialect index (default: :func:`rulelang.search.index.dialect_index`).
     """
     if tolerance < 0:
         raise ValueError("tolerance must be >= 0")

@@ -4,7 +4,7 @@
   labels them) and guesses rules (the machine answers "correct" or shows a counterexample,
   the simplest scene where the guess and the hidden rule disagree).
 * :class:`StudentGame` — the player (or an ``oracle``, e.g. a secret rule) hides a rule;
-  the machine asks the most informative scenes (:func:`search.active.next_scene`), guesses
+  the machine asks the most informative scenes (:func:`rulelang.search.active.next_scene`), guesses
   when its confidence is high enough, and takes counterexamples. When no dialect rule fits
   the answers it turns to the full-language synthesiser.
 
@@ -197,7 +197,7 @@ class StudentGame:
             (``rule -> None`` when right, else a counterexample ``(scene, label)``); ``None``
             asks the player through the console.
         confidence: guess once the best candidate's posterior share reaches this.
-        criterion, prior: how to choose questions (:func:`search.active.next_scene`).
+        criterion, prior: how to choose questions (:func:`rulelang.search.active.next_scene`).
         max_questions, max_guesses: give up after this many (a safety net).
     """
 

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="the neural tests need torch: pip install 'rulelang[neural]'")
 
 from rulelang.universe import ODEEN
 
@@ -50,8 +51,8 @@ def _once(key: str, make: Callable[[], Any]) -> Any:
 
 
 def tiny_cfg(kind: str, **changes: Any):
-    """A :class:`interp.train.TrainConfig` for a tiny run in :data:`REGIME`."""
-    from interp.train import TrainConfig
+    """A :class:`rulelang.interp.train.TrainConfig` for a tiny run in :data:`REGIME`."""
+    from rulelang.interp.train import TrainConfig
 
     base = dict(kind=kind, regime=REGIME, seed=0, steps=20, batch=8, scenes=8, table_size=8, lr=1e-2,
                 warmup=5, eval_every=10, eval_rules=12, eval_scenes=32, net=dict(NET))
@@ -61,9 +62,9 @@ def tiny_cfg(kind: str, **changes: Any):
 
 def untrained(kind: str, seed: int = 0) -> torch.nn.Module:
     """A randomly initialised network of ``kind`` with the tiny sizes."""
-    from interp.nets import build
-    from interp.train import net_config
-    from interp.vocab import Vocab
+    from rulelang.interp.nets import build
+    from rulelang.interp.train import net_config
+    from rulelang.interp.vocab import Vocab
 
     torch.manual_seed(seed)
     net = build(kind, net_config(kind, Vocab.for_dialect(), ODEEN, NET))
@@ -72,8 +73,8 @@ def untrained(kind: str, seed: int = 0) -> torch.nn.Module:
 
 def save_untrained(kind: str, path: Path, seed: int = 0, regime: str = REGIME) -> dict[str, Any]:
     """Write an untrained (random) model of ``kind`` as a usable checkpoint; returns it."""
-    from interp import checkpoint
-    from interp.vocab import Vocab
+    from rulelang.interp import checkpoint
+    from rulelang.interp.vocab import Vocab
 
     net = untrained(kind, seed)
     ckpt = {"kind": kind, "net": net.config.to_dict(), "vocab": list(Vocab.for_dialect().words),
@@ -122,7 +123,7 @@ def interp_models(interp_data, tmp_path_factory) -> dict[str, Path]:
 
     The interpreter is validated only at its last step, so its best weights are its final ones.
     """
-    from interp.train import train
+    from rulelang.interp.train import train
 
     def make() -> dict[str, Path]:
         torch.set_num_threads(1)
@@ -151,14 +152,14 @@ def interp_judge(dialect):
 
 @pytest.fixture(scope="session")
 def vocab():
-    from interp.vocab import Vocab
+    from rulelang.interp.vocab import Vocab
 
     return Vocab.for_dialect()
 
 
 @pytest.fixture(scope="session")
 def trie(vocab):
-    from interp.vocab import RuleTrie
+    from rulelang.interp.vocab import RuleTrie
 
     return RuleTrie.for_dialect(vocab)
 

@@ -17,7 +17,7 @@ __all__ = ["index", "brute", "Brute", "table_of", "informative_scenes"]
 @pytest.fixture(scope="session")
 def index():
     """The Odeen dialect index (kept in memory; the tests never touch the disk cache)."""
-    from search.index import dialect_index
+    from rulelang.search.index import dialect_index
 
     return dialect_index(disk_cache=False)
 
@@ -53,7 +53,7 @@ def informative_scenes(index, class_id: int, n: int, rng) -> np.ndarray:
 
 def table_of(index, class_id: int, scene_ids):
     """The table of a class on the given scenes."""
-    from search.table import Table
+    from rulelang.search.table import Table
 
     scene_ids = np.asarray(scene_ids, dtype=np.int64)
     return Table(ODEEN.all_scenes()[scene_ids], index.labels_of(class_id, scene_ids))

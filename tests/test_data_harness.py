@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import types
 from pathlib import Path
 
@@ -186,11 +185,11 @@ def test_the_explain_adapter_reads_ranked_candidates(monkeypatch, data, judge):
             self.index = types.SimpleNamespace(texts=texts)
             self.status = "ambiguous" if len(ids) > 1 else "identified"
 
-    fake = types.ModuleType("search")
-    fake.Table = lambda scenes, labels, universe: (scenes, labels)
-    fake.dialect_index = lambda universe: None
-    fake.explain = lambda table: Explanation([2, 0] if len(table[0]) else [])
-    monkeypatch.setitem(sys.modules, "search", fake)
+    import rulelang.search as search
+
+    monkeypatch.setattr(search, "Table", lambda scenes, labels, universe: (scenes, labels))
+    monkeypatch.setattr(search, "dialect_index", lambda universe: None)
+    monkeypatch.setattr(search, "explain", lambda table: Explanation([2, 0] if len(table[0]) else []))
     s = run_benchmark(DataSet(data), "explain", "random", judge=judge, limit=4)["summary"]
     assert s["abstained"] == 0 and s["tasks"] == 4
     assert ranked_rules(Explanation([2, 0, 1])) == ["zero red", "at_least 1 red", "zero blue"]

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+pytest.importorskip("torch", reason="the neural tests need torch: pip install 'rulelang[neural]'")
+
 from interp_fixtures import *  # noqa: F401,F403
 from rulelang.cli import main
 

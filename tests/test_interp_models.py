@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from interp import checkpoint
-from interp.decode import beam_search, greedy
-from interp.model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, model_path
-from interp.vocab import BOS, EOS, PAD, SPECIALS, dialect_texts
+torch = pytest.importorskip("torch", reason="the neural tests need torch: pip install 'rulelang[neural]'")
+
+from rulelang.interp import checkpoint
+from rulelang.interp.decode import beam_search, greedy
+from rulelang.interp.model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, model_path
+from rulelang.interp.vocab import BOS, EOS, PAD, SPECIALS, dialect_texts
 from interp_fixtures import *  # noqa: F401,F403
 from interp_fixtures import N_RULES, REGIME, random_tables, save_untrained, untrained
 from rulelang.errors import RulelangError

@@ -12,8 +12,10 @@ import importlib
 import numpy as np
 import pytest
 
-from interp.model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter
-from interp.vocab import dialect_texts
+pytest.importorskip("torch", reason="the neural tests need torch: pip install 'rulelang[neural]'")
+
+from rulelang.interp.model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter
+from rulelang.interp.vocab import dialect_texts
 from interp_fixtures import *  # noqa: F401,F403
 from interp_fixtures import OTHER_REGIME, REGIME, _declared_solvers
 from rulelang.errors import RulelangError
@@ -44,10 +46,17 @@ def _bench(interp_data, interp_judge, solver, options, limit, regime=REGIME, **e
                          options={**options, **extra}, judge=interp_judge)
 
 
-def test_pyproject_registers_the_neural_solvers():
+def test_pyproject_registers_every_solver_as_an_entry_point():
     declared = _declared_solvers()
-    assert declared == {"crn": "interp.solvers:CRNSolver", "isearch": "interp.solvers:InterpreterSearchSolver",
-                        "emp-r": "interp.solvers:EmpRSolver", "emp-l": "interp.solvers:EmpLSolver"}
+    assert declared == {
+        "explain": "rulelang.harness.solvers:ExplainSolver",
+        "random-rule": "rulelang.harness.solvers:RandomRuleSolver",
+        "constant": "rulelang.harness.solvers:ConstantSolver",
+        "crn": "rulelang.interp.solvers:CRNSolver",
+        "isearch": "rulelang.interp.solvers:InterpreterSearchSolver",
+        "emp-r": "rulelang.interp.solvers:EmpRSolver",
+        "emp-l": "rulelang.interp.solvers:EmpLSolver",
+    }
     for name, spec in declared.items():
         module, _, attr = spec.partition(":")
         assert getattr(importlib.import_module(module), attr).name == name
@@ -209,9 +218,9 @@ def test_the_neural_student_plays_a_whole_game_against_a_secret_and_never_guesse
         interp_models):
     import io
 
-    from interp.zendo import NeuralStudent
+    from rulelang.interp.zendo import NeuralStudent
     from rulelang.parser import parse
-    from search.zendo import Console, Oracle
+    from rulelang.search.zendo import Console, Oracle
 
     secret = parse("at_least 1 red")
     student = NeuralStudent(LearnedInterpreter.load(interp_models["interpreter"]),

@@ -1,4 +1,4 @@
-"""Training the neural learners (``interp.train``) and ``rulelang train``.
+"""Training the neural learners (``rulelang.interp.train``) and ``rulelang train``.
 
 Tiny networks on the tiny data set, a few dozen steps on one thread: what is tested is
 that training learns, is reproducible, resumes exactly, and fails cleanly.
@@ -11,11 +11,12 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
-import interp.train as T
-from interp import checkpoint
-from interp.model import LearnedInterpreter
+torch = pytest.importorskip("torch", reason="the neural tests need torch: pip install 'rulelang[neural]'")
+
+import rulelang.interp.train as T
+from rulelang.interp import checkpoint
+from rulelang.interp.model import LearnedInterpreter
 from interp_fixtures import *  # noqa: F401,F403
 from interp_fixtures import NET, OTHER_REGIME, REGIME, tiny_cfg
 from rulelang.cli import main
@@ -54,7 +55,7 @@ def test_a_tiny_interpreter_fits_its_training_set(interp_models, interp_data):
 
 
 def test_mining_trains_on_the_hardest_half_and_the_first_drawn_others(interp_data):
-    from interp.vocab import Vocab
+    from rulelang.interp.vocab import Vocab
 
     cfg = tiny_cfg("interpreter", mine=12, scenes=8)
     task = T._Interpreter(cfg, interp_data.training(REGIME), None, Vocab.for_dialect(interp_data.universe),
@@ -306,8 +307,8 @@ def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):
 
 def test_synthetic_tables_cover_the_dialect_but_no_scored_phenomenon_and_carry_the_interpreters_labels(
         interp_models, interp_data, class_of):
-    from interp.synthetic import synthetic_samples
-    from interp.vocab import dialect_texts
+    from rulelang.interp.synthetic import synthetic_samples
+    from rulelang.interp.vocab import dialect_texts
 
     model = LearnedInterpreter.load(interp_models["interpreter"])
     s = synthetic_samples(interp_data, model, 3, seed=5, class_of=class_of)

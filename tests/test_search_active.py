@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import VersionSpace, identify_all, next_scene
-from search.active import entropy
-from search.sweep import disjoint_witnesses
+from rulelang.search import VersionSpace, identify_all, next_scene
+from rulelang.search.active import entropy
+from rulelang.search.sweep import disjoint_witnesses
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 

@@ -9,8 +9,8 @@ from rulelang.errors import RulelangError
 from rulelang.parser import parse
 from rulelang.reference import evaluate
 from rulelang.universe import ODEEN
-from search import Table, explain, read_table
-from search import _kernels as K
+from rulelang.search import Table, explain, read_table
+from rulelang.search import _kernels as K
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 RNG_SEEDS = range(6)
@@ -165,7 +165,7 @@ def test_building_a_contradictory_table_in_code_raises():
 
 
 def test_the_disk_cache_round_trips_and_ignores_a_damaged_file(index, tmp_path, monkeypatch):
-    from search import cache
+    from rulelang.search import cache
 
     monkeypatch.setenv("RULELANG_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
@@ -189,8 +189,8 @@ def test_the_disk_cache_round_trips_and_ignores_a_damaged_file(index, tmp_path, 
 _SMALL_WORLD = r"""
 import dataclasses, json, sys
 from rulelang.universe import ODEEN
-from search import Table, VersionSpace, explain, identify_all, next_scene
-from search.index import dialect_index
+from rulelang.search import Table, VersionSpace, explain, identify_all, next_scene
+from rulelang.search.index import dialect_index
 U = dataclasses.replace(ODEEN, name="odeen2", length=2)
 ix = dialect_index(U, disk_cache=False)
 t = Table.from_pairs([("Ab", True), ("..", False)], U)
@@ -224,7 +224,7 @@ def test_explain_works_in_another_universe_as_brute_force_says():
     import dataclasses
 
     from rulelang.enumerate import Dialect
-    from search.index import dialect_index
+    from rulelang.search.index import dialect_index
 
     world = dataclasses.replace(ODEEN, name="odeen3", length=3)
     ix = dialect_index(world, disk_cache=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rulelang.cli import main
-from search.graph import implication_graph, to_dot, to_graphml
+from rulelang.search.graph import implication_graph, to_dot, to_graphml
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 

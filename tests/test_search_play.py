@@ -14,7 +14,7 @@ from rulelang.equivalence import equivalent
 from rulelang.parser import parse
 from rulelang.reference import evaluate
 from rulelang.universe import ODEEN
-from search.zendo import Console, MasterGame, Oracle, StudentGame
+from rulelang.search.zendo import Console, MasterGame, Oracle, StudentGame
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 SECRET = "at_least 1 red touching blue"

@@ -12,7 +12,7 @@ from rulelang.checker import label
 from rulelang.parser import parse
 from rulelang.reference import evaluate
 from rulelang.universe import ODEEN
-from search import Table, synthesize
+from rulelang.search import Table, synthesize
 
 BRUTE_SIZE = 6
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from rulelang import strategies as rs
 from rulelang.errors import RulelangError
 from rulelang.parser import parse
-from rulelang.universe import KNOWN_RELATIONS, ODEEN, Universe
+from rulelang.universe import KNOWN_RELATIONS, ODEEN
 
 
 def test_odeen_has_six_cells_seven_glyphs_and_117649_scenes():

@@ -1,8 +1,12 @@
-"""The wheel: built from the checkout, installed into a fresh virtual environment with its
-dependencies, it runs ``rulelang check`` from a directory outside the checkout, so the
-grammars and every subpackage must ship inside it.
+"""The wheel: built from the checkout, installed into fresh virtual environments, it runs
+from a directory outside the checkout, so the grammars and every subpackage must ship
+inside it, under the one top-level name ``rulelang``.
 
-Slow (about half a minute): ``python -m build --wheel`` (isolated, so its build requirements
+Two installs: ``pip install rulelang`` (no torch: the language, checker, search, data and
+harness all work; the neural commands say how to get torch) and ``rulelang[neural]`` (the
+shipped models load and run).
+
+Slow (about two minutes): ``python -m build --wheel`` (isolated, so its build requirements
 come from the package index) on a copy of the checkout, then ``pip install`` of the wheel.
 """
 
@@ -40,9 +44,11 @@ mixed: at_least 1 red and at_least 1 blue
 SCENES = ["Ab....", "..vB..", "A.b...", "BBB...", ".a.V.a", "......", "vAbBaV"]
 
 
-def _run(cmd: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
+def _run(cmd: list[str], cwd: Path, extra_env: dict[str, str] | None = None,
+         **kw) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kw)
+    return subprocess.run(cmd, cwd=cwd, env={**env, **(extra_env or {})}, capture_output=True,
+                          text=True, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +62,40 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _venv(wheel_spec: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv") / "env"
     made = _run([sys.executable, "-m", "venv", str(env_dir)], env_dir.parent)
     assert made.returncode == 0, made.stderr
-    installed = _run([str(env_dir / "bin" / "pip"), "install", "--quiet", str(wheel)], env_dir.parent)
+    installed = _run([str(env_dir / "bin" / "pip"), "install", "--quiet", wheel_spec], env_dir.parent,
+                     timeout=900)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     return env_dir
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pip install rulelang``: the core, with no torch."""
+    return _venv(str(wheel), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def neural_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pip install rulelang[neural]``: with torch (pinned to the local CPU wheel)."""
+    return _venv(f"{wheel}[neural]", tmp_path_factory)
+
+
+#: Where each top folder of the checkout installs (the design card keeps them at the top).
+INSTALLED_AS = {"rulelang": "rulelang", "search": "rulelang/search", "interp": "rulelang/interp",
+                "grammar": "rulelang/grammar"}
 
 
 def _packages(root: Path) -> set[str]:
     """Wheel paths of the ``__init__.py`` of every package in the checkout."""
     found = set()
-    for top in ("rulelang", "search", "interp"):
+    for top, where in INSTALLED_AS.items():
         for init in (root / top).rglob("__init__.py"):
             if "__pycache__" not in init.parts:
-                found.add(init.relative_to(root).as_posix())
+                found.add(f"{where}/{init.relative_to(root / top).as_posix()}")
     return found
 
 
@@ -83,6 +106,20 @@ def test_the_wheel_ships_every_package_of_the_checkout_and_the_grammars(wheel):
     for grammar in (REPO / "grammar").glob("*.lark"):
         assert f"rulelang/grammar/{grammar.name}" in names
     assert "rulelang/py.typed" in names
+
+
+def test_the_wheel_installs_one_top_level_name_and_no_torch_requirement(wheel):
+    archive = zipfile.ZipFile(wheel)
+    tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    dist_info = [t for t in tops if t.endswith(".dist-info")]
+    assert tops - set(dist_info) == {"rulelang"}, sorted(tops)
+    (info,) = dist_info
+    if f"{info}/top_level.txt" in archive.namelist():
+        assert archive.read(f"{info}/top_level.txt").decode().split() == ["rulelang"]
+    meta = archive.read(f"{info}/METADATA").decode()
+    requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    torch_lines = [line for line in requires if "torch" in line]
+    assert torch_lines and all("extra ==" in line and "==2.13.0" in line for line in torch_lines), torch_lines
 
 
 def test_rulelang_check_runs_from_the_installed_wheel_outside_the_checkout(venv, tmp_path):
@@ -122,15 +159,56 @@ def test_the_installed_wheel_labels_a_large_batch_with_the_compiled_checker(venv
     assert verdicts == {"hidden": True, "mixed": False}
 
 
-def test_the_wheel_ships_the_default_models_and_they_load_outside_the_checkout(wheel, venv, tmp_path):
+def _table(tmp_path: Path) -> Path:
+    hidden = parse(HIDDEN)
+    path = tmp_path / "table.txt"
+    path.write_text("".join(f"{s} {'true' if evaluate(hidden, s, ODEEN) else 'false'}\n" for s in SCENES))
+    return path
+
+
+def test_without_torch_explain_and_the_explain_benchmark_run_from_the_wheel(venv, tmp_path):
+    assert _run([str(venv / "bin" / "python"), "-c", "import torch"], tmp_path).returncode != 0
+    rulelang = str(venv / "bin" / "rulelang")
+    env_cache = {"RULELANG_CACHE_DIR": str(tmp_path / "cache")}
+    table = _table(tmp_path)
+    explained = _run([rulelang, "explain", str(table), "--format", "json"], tmp_path, timeout=600,
+                     extra_env=env_cache)
+    assert explained.returncode == 0, explained.stdout[-2000:] + explained.stderr[-2000:]
+    assert json.loads(explained.stdout)["candidates_total"] >= 1
+    made = _run([rulelang, "data", "make", "--out", "d", "--train", "40", "--train-small", "20",
+                 "--validation", "10", "--test", "12", "--k", "20", "-q"], tmp_path, timeout=600)
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    bench = _run([rulelang, "bench", "--solver", "explain", "--data", "d", "--format", "json", "-q"],
+                 tmp_path, timeout=600, extra_env=env_cache)
+    assert bench.returncode == 0, bench.stdout[-2000:] + bench.stderr[-2000:]
+    summary = json.loads(bench.stdout)["summary"]
+    assert summary["tasks"] == 12 and summary["rule_induction"] == 1.0
+
+
+@pytest.mark.parametrize("command", [
+    ["bench", "--solver", "crn", "--data", "d"],
+    ["train", "interpreter", "--data", "d"],
+    ["play", "--machine", "student", "--student", "crn", "--secret", "zero red"],
+    ["eval", "--engine", "interpreter", "zero red", "......"],
+])
+def test_without_torch_the_neural_commands_say_how_to_get_it(venv, tmp_path, command):
+    done = _run([str(venv / "bin" / "rulelang"), *command], tmp_path, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = (done.stdout + done.stderr).strip()
+    assert "Traceback" not in text
+    assert text.count("\n") == 0 and "pip install 'rulelang[neural]'" in text, text
+
+
+def test_the_wheel_ships_the_default_models_and_they_load_outside_the_checkout(wheel, neural_venv, tmp_path):
+    venv = neural_venv
     names = set(zipfile.ZipFile(wheel).namelist())
     for kind in ("interpreter", "generator", "empiricist"):
-        assert f"interp/models/{kind}.pt" in names
+        assert f"rulelang/interp/models/{kind}.pt" in names
     # The shipped interpreter reads a rule and labels scenes; the
     # generator proposes only dialect rules. Both come from the installed package.
     code = (
         "import json\n"
-        "from interp.model import ConjectureGenerator, LearnedInterpreter, model_path\n"
+        "from rulelang.interp.model import ConjectureGenerator, LearnedInterpreter, model_path\n"
         "from rulelang.universe import ODEEN\n"
         "i = LearnedInterpreter.load(model_path('interpreter'))\n"
         "g = ConjectureGenerator.load(model_path('generator'))\n"

@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module of this package, with ``register(subparsers)`` and
 ``run(args, out) -> int``; a module imports the heavy parts of the library inside ``run``,
-so that ``rulelang --help`` and quick commands start fast. The layers below
-(``search/``, ``interp/``) are imported lazily by the subcommands that need them.
+so that ``rulelang --help`` and quick commands start fast. The engines
+(:mod:`rulelang.search`, :mod:`rulelang.interp`) are imported lazily by the subcommands that
+need them; a neural command without torch installed says, in one line, how to install it.
 
 Exit codes: 0 clean, 1 findings (a parse error, a rule contradicted by a labelled scene),
 2 usage, I/O or internal error.
@@ -16,7 +17,7 @@ import importlib
 import sys
 from typing import Sequence, TextIO
 
-from ..errors import RulelangError
+from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "train", "bench",
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except SystemExit as exc:  # argparse --help / usage errors
         code = exc.code
         return code if isinstance(code, int) else EXIT_ERROR
+    except ExtraMissing as err:  # an optional extra (torch) is not installed
+        sys.stderr.write(f"rulelang: {err.one_line()}\n")
+        return EXIT_ERROR
     except RulelangError as err:
         out.write(err.diagnostic.render() + "\n")
         return EXIT_ERROR

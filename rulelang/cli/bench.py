@@ -55,10 +55,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.limit is not None and args.limit < 0:
         raise RulelangError("--limit must not be negative", code="E505")
-    from ..harness.api import available
+    from ..harness.api import solver_factory
 
-    if args.solver not in available() and ":" not in args.solver:
-        load_solver(args.solver)  # raises the "unknown solver" diagnostic before any work
+    solver_factory(args.solver)  # an unknown solver, or a missing extra, fails before any work
     ds = DataSet(args.data or DEFAULT_DIR)
     target = Path(args.out) if args.out else ds.path / "results" / (
         f"{args.solver.replace(':', '_').replace('/', '_')}-{args.split}-{args.table_kind}.json")

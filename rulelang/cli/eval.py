@@ -27,7 +27,7 @@ def _learned(args: argparse.Namespace, glyphs):
     """The learned interpreter's probabilities of ``true`` (E701 for a word it does not know)."""
     import numpy as np
 
-    from interp.model import LearnedInterpreter, model_path
+    from rulelang.interp.model import LearnedInterpreter, model_path
 
     from ..errors import RulelangError
     from ..parser import parse

@@ -45,7 +45,7 @@ def _natural(text: str) -> int:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.io import read_text
-    from search import explain, next_scene, read_table, synthesize
+    from rulelang.search import explain, next_scene, read_table, synthesize
 
     color = use_color(args, out)
     if not 0.0 < args.noise < 0.5:

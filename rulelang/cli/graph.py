@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.io import read_text, write_atomic
-    from search import dialect_index, explain, read_table
-    from search.graph import implication_graph, to_dot, to_graphml
+    from rulelang.search import dialect_index, explain, read_table
+    from rulelang.search.graph import implication_graph, to_dot, to_graphml
 
     ids = None
     if args.table is not None:

@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.errors import RulelangError
     from rulelang.parser import parse
-    from search.zendo import Console, MasterGame, Oracle, StudentGame, random_secret
+    from rulelang.search.zendo import Console, MasterGame, Oracle, StudentGame, random_secret
 
     color = use_color(args, out)
     secret = None
@@ -76,8 +76,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if args.beams < 1:
             out.write("rulelang play: --beams must be at least 1\n")
             return EXIT_ERROR
-        from interp.model import ConjectureGenerator, LearnedInterpreter, model_path
-        from interp.zendo import NeuralStudent
+        from rulelang.interp.model import ConjectureGenerator, LearnedInterpreter, model_path
+        from rulelang.interp.zendo import NeuralStudent
 
         neural = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter)),
                                ConjectureGenerator.load(model_path("generator", args.generator)),

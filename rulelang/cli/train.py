@@ -66,10 +66,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    import torch
-
-    from interp.model import MODELS_DIR
-    from interp.train import DEFAULTS, train
+    from rulelang.interp.model import MODELS_DIR
+    from rulelang.interp.train import DEFAULTS, set_threads, train
 
     from ..data import DEFAULT_DIR, DataSet
     from ..errors import RulelangError
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     ds.regime(regime)  # an unknown regime fails here, with the list of known ones
     target = Path(args.out) if args.out else MODELS_DIR / regime / f"{args.learner}.pt"
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     cfg = replace(DEFAULTS[args.learner], regime=regime, seed=args.seed)
     if args.resume:  # the checkpoint's own configuration; --steps may extend it
         cfg = replace(cfg, steps=0)

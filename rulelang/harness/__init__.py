@@ -7,13 +7,12 @@ runs scored with every measure, and paper-style reports.
 >>> print(markdown([result]))  # doctest: +SKIP
 """
 
-from .api import BUILTIN, Answer, Solver, SolverContext, Task, available, load_solver, register
+from .api import Answer, Solver, SolverContext, Task, available, load_solver, register
 from .report import markdown
 from .run import FORMAT, VERSION, run_benchmark, score
 
 __all__ = [
     "Answer",
-    "BUILTIN",
     "FORMAT",
     "Solver",
     "SolverContext",

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import RulelangError
 from ..measures import INVALID, NO_CLASS, Judge
-from .api import Answer, SolverContext, Task, load_solver
+from ..solver import Answer, SolverContext, Task
+from .api import load_solver
 
 FORMAT = "rulelang-bench"
 VERSION = 1

@@ -1,7 +1,7 @@
 """Built-in solvers: the exact search, and two baselines that set the floor.
 
-* ``explain`` — the enumerative search of ``search/`` (imported when first used): its
-  ranked candidates are the answer;
+* ``explain`` — the enumerative search (:mod:`rulelang.search`, imported when the solver is
+  built): its ranked candidates are the answer;
 * ``random-rule`` — a uniformly random dialect rule, ignoring the table (seeded per task);
 * ``constant`` — labels every scene with the table's majority label (``false`` on a tie),
   and offers no rule.
@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 
 from ..errors import RulelangError
-from .api import Answer, SolverContext, Task
+from ..solver import Answer, SolverContext, Task
 
 
 class RandomRuleSolver:
@@ -54,7 +53,7 @@ class ConstantSolver:
 
 
 class ExplainSolver:
-    """The exact enumerative search of ``search/``: ``explain(table)``'s ranked candidates.
+    """The exact enumerative search (:mod:`rulelang.search`): ``explain(table)``'s ranked candidates.
 
     Options: ``candidates=N`` keeps the first N candidates (default 1,000; the rank measure
     looks no further).
@@ -63,10 +62,9 @@ class ExplainSolver:
     name = "explain"
 
     def __init__(self, context: SolverContext) -> None:
-        try:
-            self._search = importlib.import_module("search")
-        except ImportError as err:
-            raise RulelangError(f"the search engine cannot be imported: {err}", code="E504") from None
+        from .. import search  # the top floor may import every engine
+
+        self._search = search
         try:
             self.limit = int(context.options.get("candidates", 1000))
         except ValueError:

@@ -1,0 +1,5 @@
+"""``python -m rulelang``: the command line (the same as the ``rulelang`` script)."""
+
+from .cli import console
+
+console()
