@@ -7,7 +7,7 @@ Compilation turns rules into a :class:`Program` of small integer arrays:
 * ``atoms``    — distinct propositions, each "source count within ``[lo, hi]``";
 * ``code``     — per rule, 3-address boolean code over atoms (copy, not, and, or).
 
-The kernels in :mod:`rulelang._kernels` evaluate a program over any batch of scenes,
+The kernels in :mod:`rulelang.label_kernels` evaluate a program over any batch of scenes,
 64 scenes per machine word, sharing every object and count between rules: each count source
 gets its rows "count >= t" once, and a rule combines them on the fly (an atom is
 "``>= lo`` and not ``>= hi + 1``"), writing nothing but its own output row.
@@ -24,8 +24,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import _kernels as K
-from ._numba import n_threads
+from . import label_kernels as K
+from .bits import row_popcounts
+from .jit import n_threads
 from .ast import And, Not, Or, Prop, Rule
 from .universe import KNOWN_RELATIONS, ODEEN, Universe
 
@@ -188,7 +189,7 @@ class LabelRows:
 
     def true_counts(self) -> np.ndarray:
         """How many scenes satisfy each rule."""
-        return K.row_popcounts(self.words)
+        return row_popcounts(self.words)
 
     def sha256(self, r: int) -> str:
         """Hex SHA-256 of rule ``r``'s packed row (the golden data's checksum)."""

@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from . import _kernels as K
+from .bits import row_hashes
 from .ast import And, Obj, Or, Prop, Quantity, Rule, size
 from .checker import LabelRows, semantics_matrix
 from .printer import format_rule
@@ -82,7 +82,7 @@ class Classes:
 def semantic_classes(rows: LabelRows, rules: Sequence[Rule]) -> Classes:
     """Group rules by their label rows (hashes, then an exact comparison within a group)."""
     words = rows.words
-    hashes = K.row_hashes(words)
+    hashes = row_hashes(words)
     order = np.argsort(hashes, kind="stable")
     keys = [rule_sort_key(r) for r in rules]
     groups: list[list[int]] = []

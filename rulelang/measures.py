@@ -22,8 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
-from . import _kernels as CK
-from . import _measure_kernels as MK
+from . import measure_kernels as MK
+from .bits import gather_bits, row_hashes, scene_major
 from .ast import Rule
 from .checker import compile_rules, run
 from .enumerate import Dialect
@@ -75,7 +75,7 @@ class Judge:
     @cached_property
     def scene_major(self) -> np.ndarray:
         """``uint64[n_scenes, ceil(n_classes / 64)]``: which classes are true on each scene."""
-        return MK.scene_major(self.words, self.canonical, self.universe.n_scenes)
+        return scene_major(self.words, self.canonical, self.universe.n_scenes)
 
     @cached_property
     def _by_count(self) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +89,7 @@ class Judge:
 
     @cached_property
     def _row_class(self) -> dict[int, list[int]]:
-        hashes = CK.row_hashes(self.words[self.canonical])
+        hashes = row_hashes(self.words[self.canonical])
         table: dict[int, list[int]] = {}
         for c, h in enumerate(hashes.tolist()):
             table.setdefault(h, []).append(c)
@@ -119,7 +119,7 @@ class Judge:
         for start in range(0, len(pending), 1024):  # bounded memory: 1,024 rows at a time
             chunk = pending[start:start + 1024]
             rows = run(compile_rules([a for _, a in chunk], self.universe), parallel=True).words
-            for (i, _), row, h in zip(chunk, rows, CK.row_hashes(rows).tolist()):
+            for (i, _), row, h in zip(chunk, rows, row_hashes(rows).tolist()):
                 out[i] = next((c for c in self._row_class.get(h, ())
                                if np.array_equal(self.words[self.canonical[c]], row)), NO_CLASS)
         return out
@@ -180,13 +180,13 @@ class Judge:
 
     def class_labels(self, classes: np.ndarray, scenes: np.ndarray) -> np.ndarray:
         """``bool[n, m]``: labels of class ``classes[t]`` on ``scenes[t]``."""
-        return MK.gather_bits(self.words, self.canonical[np.asarray(classes, dtype=np.int64)],
+        return gather_bits(self.words, self.canonical[np.asarray(classes, dtype=np.int64)],
                               np.ascontiguousarray(scenes, dtype=np.int64))
 
     def row_labels(self, rows: np.ndarray, scenes: np.ndarray) -> np.ndarray:
         """``bool[n, m]``: labels of rule-major row ``rows[t]`` on ``scenes[t]``."""
         rows = np.ascontiguousarray(rows, dtype=np.uint64)
-        return MK.gather_bits(rows, np.arange(rows.shape[0], dtype=np.int64),
+        return gather_bits(rows, np.arange(rows.shape[0], dtype=np.int64),
                               np.ascontiguousarray(scenes, dtype=np.int64))
 
     def pack(self, labels: np.ndarray) -> np.ndarray:

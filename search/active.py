@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels as K
+from . import split_kernels as K
 from .versionspace import VersionSpace
 
 CRITERIA = ("gain", "minimax")

@@ -1,14 +1,22 @@
-"""A disk copy of the dialect index, so that a new process loads it instead of building it.
+"""A disk copy of a universe's arrays, so that a new process loads them instead of building them.
 
-The file (about 171 MB for Odeen) lives in ``$RULELANG_CACHE_DIR``, else
-``$XDG_CACHE_HOME/rulelang``, else ``~/.cache/rulelang``; ``RULELANG_NO_CACHE=1`` turns the
-cache off. Its name carries a fingerprint of everything that decides its contents (the
-universe, the format version, and the source of the modules that compute the semantics),
-so a changed checker never reads a stale copy. The manifest inside holds a SHA-256 of the
-index, checked on every load; a file that fails any check is ignored and rebuilt. Files are
-written atomically (:func:`rulelang.io.write_atomic`); saving a copy removes the copies
-of the same universe that other versions of the code left behind. The cache is an optimisation only:
-any problem with it means "build the index", never an error.
+The search keeps its dialect index here (about 171 MB for Odeen; :mod:`rulelang.search.index`
+decides what goes in, this module only stores and checks it). Files live in
+``$RULELANG_CACHE_DIR``, else ``$XDG_CACHE_HOME/rulelang``, else ``~/.cache/rulelang``;
+``RULELANG_NO_CACHE=1`` turns the cache off.
+
+A file's name carries a fingerprint of everything that decides its contents: the
+universe, the format version, and the source of the modules the caller names (those that
+compute the arrays), so a changed checker never reads a stale copy. The manifest inside
+holds a SHA-256 of every array, checked on every load; a file that fails any check is
+ignored and rebuilt. Files are written atomically (:func:`rulelang.io.write_atomic`);
+saving a copy removes the copies of the same universe that other versions of the code
+left behind.
+
+The cache is an optimisation only: any problem with it means "build again", never an
+error. A cache folder that cannot be written is reported once per process
+(:class:`CacheWarning`), with the folder and how to move it, so that a user whose every
+run rebuilds knows why.
 """
 
 from __future__ import annotations
@@ -17,22 +25,27 @@ import hashlib
 import io
 import json
 import os
-import time
+import warnings
 from pathlib import Path
+from types import ModuleType
+from typing import Sequence
 
 import numpy as np
 
 from rulelang.universe import Universe
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-# The sources whose behaviour decides the index; editing any of them changes the fingerprint.
-_SOURCES = ("rulelang/ast.py", "rulelang/universe.py", "rulelang/printer.py", "rulelang/checker.py",
-            "rulelang/_kernels.py", "rulelang/enumerate.py", "search/index.py", "search/_kernels.py")
+
+class CacheWarning(UserWarning):
+    """The disk cache cannot be written: every process will build again."""
+
+
+_warned: set[str] = set()
 
 
 def cache_dir() -> Path | None:
-    """Where index copies live, or ``None`` when the cache is turned off."""
+    """Where copies live, or ``None`` when the cache is turned off."""
     if os.environ.get("RULELANG_NO_CACHE", "") not in ("", "0"):
         return None
     if os.environ.get("RULELANG_CACHE_DIR"):
@@ -41,45 +54,46 @@ def cache_dir() -> Path | None:
     return Path(base) / "rulelang"
 
 
-def fingerprint(universe: Universe) -> str:
-    """A short hash of the universe, the format version and the semantics' source code."""
+def fingerprint(universe: Universe, sources: Sequence[ModuleType]) -> str:
+    """A short hash of the universe, the format version and the source code of ``sources``."""
     h = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
     h.update(repr((universe.name, universe.length, universe.glyphs, sorted(universe.pieces.items()),
                    universe.colors, universe.shapes, universe.orientations,
                    universe.relations)).encode())
-    root = Path(__file__).resolve().parent.parent
-    for rel in _SOURCES:
+    for module in sources:
         try:
-            h.update((root / rel).read_bytes())
-        except OSError:  # an installed wheel without one of them: still a stable fingerprint
-            h.update(rel.encode())
+            h.update(Path(module.__file__ or "").read_bytes())
+        except OSError:  # no source file (a zip import): still a stable fingerprint
+            h.update(module.__name__.encode())
     return h.hexdigest()[:16]
 
 
-def path_for(universe: Universe) -> Path | None:
+def path_for(kind: str, universe: Universe, sources: Sequence[ModuleType]) -> Path | None:
     d = cache_dir()
-    return None if d is None else d / f"dialect-index-{universe.name}-{fingerprint(universe)}.npz"
+    return None if d is None else d / f"{kind}-{universe.name}-{fingerprint(universe, sources)}.npz"
 
 
-def save(ix) -> Path | None:
-    """Write ``ix`` (a :class:`~rulelang.search.index.DialectIndex`) to the cache; the path, or ``None``."""
+def save(kind: str, universe: Universe, sources: Sequence[ModuleType],
+         arrays: dict[str, np.ndarray]) -> Path | None:
+    """Write ``arrays`` as the ``kind`` copy of ``universe``; the path, or ``None``."""
     from rulelang.io import write_atomic
 
-    path = path_for(ix.universe)
+    path = path_for(kind, universe, sources)
     if path is None:
         return None
-    manifest = {"format": FORMAT_VERSION, "fingerprint": fingerprint(ix.universe),
-                "n_classes": ix.n_classes, "n_scenes": ix.n_scenes,
-                "index_sha256": hashlib.sha256(ix.index.data).hexdigest()}
+    manifest = {"format": FORMAT_VERSION, "kind": kind, "fingerprint": fingerprint(universe, sources),
+                "arrays": {k: {"dtype": str(a.dtype), "shape": list(a.shape),
+                               "sha256": hashlib.sha256(np.ascontiguousarray(a).data).hexdigest()}
+                           for k, a in arrays.items()}}
     buf = io.BytesIO()
-    np.savez(buf, manifest=np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8),
-             canonical=ix.canonical, members=ix.members, true_counts=ix.true_counts, index=ix.index)
+    np.savez(buf, manifest=np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8), **arrays)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buf.getbuffer().tobytes())
-    except OSError:
+    except OSError as err:
+        _warn_once(path.parent, err)
         return None
-    for stale in path.parent.glob(f"dialect-index-{ix.universe.name}-*.npz"):
+    for stale in path.parent.glob(f"{kind}-{universe.name}-*.npz"):
         if stale != path:  # copies made by other versions of the code: never read again
             try:
                 stale.unlink()
@@ -88,30 +102,32 @@ def save(ix) -> Path | None:
     return path
 
 
-def load(universe: Universe):
-    """The cached index of ``universe``'s dialect, or ``None`` when absent or not trustworthy."""
-    from rulelang.enumerate import dialect_rules
-
-    from .index import _assemble
-
-    path = path_for(universe)
+def load(kind: str, universe: Universe, sources: Sequence[ModuleType]) -> dict[str, np.ndarray] | None:
+    """The arrays of the ``kind`` copy of ``universe``, or ``None`` when absent or not trustworthy."""
+    path = path_for(kind, universe, sources)
     if path is None or not path.is_file():
         return None
-    start = time.perf_counter()
     try:
         with np.load(path, allow_pickle=False) as z:
             manifest = json.loads(z["manifest"].tobytes().decode())
-            arrays = {k: z[k] for k in ("canonical", "members", "true_counts", "index")}
-    except Exception:  # truncated, not a zip, bad CRC, missing member: rebuild
+            arrays = {k: z[k] for k in manifest["arrays"]}
+    except Exception:  # truncated, not a zip, bad CRC, missing member, bad JSON: rebuild
         return None
-    index = arrays["index"]
-    ok = (manifest.get("format") == FORMAT_VERSION
-          and manifest.get("fingerprint") == fingerprint(universe)
-          and index.dtype == np.uint64 and index.ndim == 2
-          and index.shape == (manifest.get("n_scenes"), (manifest.get("n_classes", 0) + 63) // 64)
-          and hashlib.sha256(index.data).hexdigest() == manifest.get("index_sha256"))
-    if not ok:
+    if manifest.get("format") != FORMAT_VERSION or manifest.get("fingerprint") != fingerprint(universe, sources):
         return None
-    index.setflags(write=False)
-    return _assemble(universe, dialect_rules(universe), arrays["canonical"], arrays["members"],
-                     arrays["true_counts"], index, start)
+    for k, a in arrays.items():
+        want = manifest["arrays"][k]
+        if (str(a.dtype) != want.get("dtype") or list(a.shape) != want.get("shape")
+                or hashlib.sha256(np.ascontiguousarray(a).data).hexdigest() != want.get("sha256")):
+            return None
+    return arrays
+
+
+def _warn_once(folder: Path, err: OSError) -> None:
+    key = str(folder)
+    if key in _warned:
+        return
+    _warned.add(key)
+    warnings.warn(f"cannot write the cache in {folder} ({err.strerror or err}); every run will build "
+                  "the index again (a few seconds): make the folder writable, or set "
+                  "RULELANG_CACHE_DIR to one that is", CacheWarning, stacklevel=3)

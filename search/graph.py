@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from . import _kernels as K
+from . import graph_kernels as K
 from .index import DialectIndex, dialect_index
 
 if TYPE_CHECKING:  # networkx is imported when a graph is built, not with the package

@@ -18,10 +18,9 @@ from functools import cached_property
 
 import numpy as np
 
+from rulelang import bits
 from rulelang.ast import Rule, size
 from rulelang.universe import ODEEN, Universe
-
-from . import _kernels as K
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +74,7 @@ class DialectIndex:
 
         The same layout as :class:`rulelang.checker.LabelRows` (``numpy.packbits`` rows).
         """
-        rows = K.class_rows(self.index, self.n_classes)
+        rows = bits.rule_major(self.index, self.n_classes)
         rows.setflags(write=False)
         return rows
 
@@ -87,10 +86,8 @@ class DialectIndex:
         can tell them apart; asking questions over these representatives gives the same
         answers as over every scene, faster (93,717 of Odeen's 117,649 scenes).
         """
-        from rulelang._kernels import row_hashes
-
         order = self.scene_order
-        hashes = row_hashes(self.index)[order]
+        hashes = bits.row_hashes(self.index)[order]
         _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         rep = order[first][inverse]  # the representative of each scene (by hash)
         same = (self.index[order] == self.index[rep]).all(axis=1)  # rule out hash collisions
@@ -121,9 +118,9 @@ class DialectIndex:
         flags[ids] = True
         return np.packbits(flags, bitorder="little").view(np.uint64).copy()
 
-    def ids_of(self, bits: np.ndarray) -> np.ndarray:
+    def ids_of(self, bitset: np.ndarray) -> np.ndarray:
         """The class ids (ascending) of a bit set."""
-        return K.members(np.ascontiguousarray(bits, dtype=np.uint64), self.n_classes)
+        return bits.members(np.ascontiguousarray(bitset, dtype=np.uint64), self.n_classes)
 
     def labels_of(self, class_id: int, scenes: np.ndarray) -> np.ndarray:
         """``bool[n]``: class ``class_id``'s labels on the given scene indices."""
@@ -146,16 +143,16 @@ def build_index(universe: Universe = ODEEN) -> DialectIndex:
     classes = dialect.classes
     canon = classes.canonical
     rows = dialect.matrix.words[canon]
-    index = K.scene_index(rows, universe.n_scenes)
-    result = _assemble(universe, dialect.rules, canon, classes.sizes,
-                       dialect.true_counts[canon], index, start)
+    index = bits.scene_major(dialect.matrix.words, canon.astype(np.int64), universe.n_scenes)
+    result = assemble(universe, dialect.rules, canon, classes.sizes, dialect.true_counts[canon], index, start)
     result.__dict__["class_rows"] = rows  # already at hand: spare the transpose back
     rows.setflags(write=False)
     return result
 
 
-def _assemble(universe: Universe, all_rules: list[Rule], canon: np.ndarray, members: np.ndarray,
-              true_counts: np.ndarray, index: np.ndarray, start: float) -> DialectIndex:
+def assemble(universe: Universe, all_rules: list[Rule], canon: np.ndarray, members: np.ndarray,
+             true_counts: np.ndarray, index: np.ndarray, start: float) -> DialectIndex:
+    """A :class:`DialectIndex` from its stored arrays (built now, or loaded from the cache)."""
     from rulelang.printer import format_rule
 
     rules = tuple(all_rules[i] for i in canon)
@@ -177,6 +174,48 @@ def _assemble(universe: Universe, all_rules: list[Rule], canon: np.ndarray, memb
                         build_seconds=time.perf_counter() - start)
 
 
+#: The kind of the index's copies in the disk cache (:mod:`rulelang.search.cache`).
+CACHE_KIND = "dialect-index"
+#: The arrays a copy holds; the others follow from them and the universe.
+STORED = ("canonical", "members", "true_counts", "index")
+
+
+def _semantics_sources() -> tuple:
+    """The modules whose code decides the index (their source is the cache's fingerprint)."""
+    import sys
+
+    from rulelang import ast, checker, enumerate, label_kernels, printer, universe
+
+    return (ast, universe, printer, checker, label_kernels, bits, enumerate, sys.modules[__name__])
+
+
+def save_to_cache(ix: DialectIndex):
+    """Keep a copy of ``ix`` on disk (the path, or ``None`` when the cache is off or unwritable)."""
+    from . import cache
+
+    return cache.save(CACHE_KIND, ix.universe, _semantics_sources(), {k: getattr(ix, k) for k in STORED})
+
+
+def load_from_cache(universe: Universe) -> DialectIndex | None:
+    """The copy of ``universe``'s index on disk, or ``None`` when absent or not trustworthy."""
+    from rulelang.enumerate import dialect_rules
+
+    from . import cache
+
+    start = time.perf_counter()
+    arrays = cache.load(CACHE_KIND, universe, _semantics_sources())
+    if arrays is None:
+        return None
+    index = arrays["index"]
+    n_classes = arrays["canonical"].shape[0]
+    if (index.dtype != np.uint64 or index.shape != (universe.n_scenes, (n_classes + 63) // 64)
+            or arrays["members"].shape != (n_classes,) or arrays["true_counts"].shape != (n_classes,)):
+        return None
+    index.setflags(write=False)
+    return assemble(universe, dialect_rules(universe), arrays["canonical"], arrays["members"],
+                    arrays["true_counts"], index, start)
+
+
 _CACHE: dict[Universe, DialectIndex] = {}
 _LOCK = threading.Lock()
 
@@ -189,12 +228,10 @@ def dialect_index(universe: Universe = ODEEN, *, disk_cache: bool = True) -> Dia
     """
     with _LOCK:
         if universe not in _CACHE:
-            from . import cache
-
-            found = cache.load(universe) if disk_cache else None
+            found = load_from_cache(universe) if disk_cache else None
             if found is None:
                 found = build_index(universe)
                 if disk_cache:
-                    cache.save(found)
+                    save_to_cache(found)
             _CACHE[universe] = found
         return _CACHE[universe]

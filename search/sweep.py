@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels as K
+from . import split_kernels as K
 from .active import INDEX_ABOVE
 from .index import DialectIndex
 from .versionspace import VersionSpace

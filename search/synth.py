@@ -32,7 +32,7 @@ from rulelang.enumerate import dialect_objects
 from rulelang.printer import format_rule
 from rulelang.universe import Universe
 
-from . import _synth_kernels as K
+from . import synth_kernels as K
 from .table import Table
 
 #: Combinations per kernel call (the timeout is checked between calls).

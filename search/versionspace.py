@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels as K
+from rulelang.bits import members
+
+from . import space_kernels as K
 from .index import DialectIndex, dialect_index
 from .table import Table
 
@@ -188,7 +190,7 @@ def explain(table: Table, *, tolerance: int = 0, noise: float = DEFAULT_NOISE,
     ix = index or dialect_index(table.universe)
     scenes = table.scene_ids
     if tolerance == 0:
-        ids = K.members(K.consistent(ix.index, scenes, table.labels, ix.valid), ix.n_classes)
+        ids = members(K.consistent(ix.index, scenes, table.labels, ix.valid), ix.n_classes)
         mism = np.zeros(ids.shape[0], dtype=np.int32)
         weight = ix.prior_weights[ids].astype(np.float64)
     else:

@@ -50,7 +50,6 @@ WARM_RULE = (
 @pytest.fixture(scope="session")
 def warm_kernels() -> None:
     """Load (or compile) every Numba kernel once, so no test pays for it inside a deadline."""
-    from rulelang import _kernels as K
     from rulelang.checker import compile_rules, run
     from rulelang.parser import parse
 
@@ -59,7 +58,9 @@ def warm_kernels() -> None:
     for parallel in (False, True):
         rows = run(program, scenes, parallel=parallel)
     rows.true_counts()
-    K.row_hashes(rows.words)
+    from rulelang.bits import row_hashes
+
+    row_hashes(rows.words)
 
 
 Labeller = Callable[..., np.ndarray]
@@ -94,7 +95,7 @@ proto_out = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 proto_in = sys.stdin.buffer
 import numba
-from rulelang import _kernels as K
+from rulelang import label_kernels as K
 from rulelang.checker import label
 from rulelang.universe import Universe
 

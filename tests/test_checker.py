@@ -107,7 +107,7 @@ def test_every_dialect_rule_gives_the_same_labels_without_jit(dialect_sample, no
 
 
 def test_the_nojit_backend_really_runs_without_jit(nojit_worker, warm_kernels):
-    from rulelang import _kernels as K
+    from rulelang import label_kernels as K
 
     assert nojit_worker.hello["kernels"] > 0
     assert nojit_worker.hello["jit_kernels"] == []
@@ -166,7 +166,7 @@ def test_label_of_one_rule_is_a_row_and_of_a_list_a_matrix(warm_kernels):
 
 
 def test_a_rule_compiles_to_data_not_to_new_machine_code(warm_kernels):
-    from rulelang import _kernels as K
+    from rulelang import label_kernels as K
 
     dispatchers = [v for v in vars(K).values() if hasattr(v, "signatures")]
     before = {d: len(d.signatures) for d in dispatchers}

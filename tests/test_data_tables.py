@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rulelang.data import SplitOptions, make_splits
-from rulelang.data._sampling import bounded, raw_words, sample_rows
+from rulelang.data.sampling import bounded, raw_words, sample_rows
 from rulelang.data.tables import (InformativeOptions, balanced_tables, class_counts, informative,
                                   labels_of, uniform_samples)
 

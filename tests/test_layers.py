@@ -153,6 +153,11 @@ def test_the_import_graph_follows_the_layers():
     assert not bad, "layer violations:\n" + "\n".join(bad)
 
 
+def test_no_module_imports_another_modules_private_names():
+    bad = private_violations(all_imports())
+    assert not bad, "private imports:\n" + "\n".join(bad)
+
+
 def test_only_the_neural_layer_imports_torch():
     users = {imp.path for imp in all_imports() if layer(imp.target) == "torch"}
     assert users and all(p.startswith("interp/") for p in users), sorted(users)

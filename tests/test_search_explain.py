@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,8 @@ from rulelang.parser import parse
 from rulelang.reference import evaluate
 from rulelang.universe import ODEEN
 from rulelang.search import Table, explain, read_table
-from rulelang.search import _kernels as K
+from rulelang.bits import rule_major
+from rulelang.search import space_kernels as K
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 RNG_SEEDS = range(6)
@@ -25,7 +28,7 @@ def test_the_index_has_one_bit_per_class_and_scene_as_the_semantics_matrix_says(
 
 
 def test_class_rows_transposed_back_equal_the_canonical_rules_rows(index, dialect):
-    assert np.array_equal(K.class_rows(index.index, index.n_classes),
+    assert np.array_equal(rule_major(index.index, index.n_classes),
                           dialect.matrix.words[dialect.classes.canonical])
 
 
@@ -166,22 +169,39 @@ def test_building_a_contradictory_table_in_code_raises():
 
 def test_the_disk_cache_round_trips_and_ignores_a_damaged_file(index, tmp_path, monkeypatch):
     from rulelang.search import cache
+    from rulelang.search.index import load_from_cache, save_to_cache
 
     monkeypatch.setenv("RULELANG_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
     stale = tmp_path / "dialect-index-odeen-0123456789abcdef.npz"
     stale.write_bytes(b"left by an older version")
-    path = cache.save(index)
+    path = save_to_cache(index)
     assert not stale.exists()
-    loaded = cache.load(ODEEN)
+    loaded = load_from_cache(ODEEN)
     assert loaded is not None and np.array_equal(loaded.index, index.index)
     assert loaded.texts == index.texts and np.array_equal(loaded.members, index.members)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    assert cache.load(ODEEN) is None
+    assert load_from_cache(ODEEN) is None
     monkeypatch.setenv("RULELANG_NO_CACHE", "1")
-    assert cache.cache_dir() is None and cache.save(index) is None
+    assert cache.cache_dir() is None and save_to_cache(index) is None
+
+
+def test_a_cache_folder_that_cannot_be_written_is_reported_once(index, tmp_path, monkeypatch):
+    from rulelang.search import cache
+    from rulelang.search.index import save_to_cache
+
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("RULELANG_CACHE_DIR", str(blocked / "sub"))
+    monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_warned", set())
+    with pytest.warns(cache.CacheWarning, match="cannot write the cache in .*file-not-folder"):
+        assert save_to_cache(index) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert save_to_cache(index) is None  # once per folder and process
 
 
 # -- other universes, and the kernels as plain Python ------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from typing import Sequence, TextIO
 
 from ..errors import ExtraMissing, RulelangError
@@ -52,9 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings reach a user as one line on standard error, not as a code excerpt."""
+    sys.stderr.write(f"rulelang: warning: {message}\n")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     out = out or sys.stdout
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args, out))

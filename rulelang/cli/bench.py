@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from ._common import dump_json
+from .common import dump_json
 
 KINDS = ("random", "balanced", "informative")
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     from ..data import DEFAULT_DIR, DataSet
     from ..errors import RulelangError
-    from ..harness import load_solver, markdown, run_benchmark
+    from ..harness import markdown, run_benchmark
     from ..harness.progress import Progress
     from ..io import write_atomic
 

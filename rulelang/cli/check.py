@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..printer import format_rule
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import add_language_options, add_output_options, draw_scene, dump_json, error_line, use_color
+from .common import add_language_options, add_output_options, draw_scene, dump_json, error_line, use_color
 
 if TYPE_CHECKING:
     from ..report import CheckReport, Finding

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import dump_json
+from .common import dump_json
 
 
 def _ks(text: str) -> tuple[int, ...]:

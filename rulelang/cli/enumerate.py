@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from . import EXIT_OK
-from ._common import dump_json
+from .common import dump_json
 
 RULE_COLUMNS = ("rule", "class", "canonical", "true_count", "constant")
 CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")

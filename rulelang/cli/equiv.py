@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import add_language_options, add_output_options, draw_scene, dump_json, use_color
+from .common import add_language_options, add_output_options, draw_scene, dump_json, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import print_diagnostics, use_color
+from .common import print_diagnostics, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import add_language_options, add_output_options, dump_json, error_line, use_color
+from .common import add_language_options, add_output_options, dump_json, error_line, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:

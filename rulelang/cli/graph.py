@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from ._common import add_output_options, print_diagnostics, use_color
+from .common import add_output_options, print_diagnostics, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:

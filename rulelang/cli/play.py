@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from ._common import draw_scene, use_color
+from .common import draw_scene, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:

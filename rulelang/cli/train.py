@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_OK
-from ._common import dump_json
+from .common import dump_json
 
 LEARNERS = ("interpreter", "generator", "empiricist")
 

@@ -1,6 +1,6 @@
 """Build an Odeen data set from a seed: splits, training samples, tables, evaluation samples.
 
-Everything random comes from :mod:`rulelang.data._sampling` streams of the one seed, so the
+Everything random comes from :mod:`rulelang.data.sampling` streams of the one seed, so the
 same seed and options give byte-identical files.
 """
 

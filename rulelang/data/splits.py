@@ -19,7 +19,7 @@ import numpy as np
 from ..ast import props
 from ..enumerate import Dialect
 from ..errors import RulelangError
-from ._sampling import bounded, permutation, raw_words
+from .sampling import bounded, permutation, raw_words
 
 LEFT_OF = "at_the_left_of"
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _kernels as CK
+from ..bits import valid_row
 from ..enumerate import Dialect
-from ._kernels import column_counts, informative_tables
-from ._sampling import raw_words, sample_from, sample_rows
+from .sampling import raw_words, sample_from, sample_rows
+from .table_kernels import column_counts, informative_tables
 
 TABLE_KINDS = ("random", "balanced", "informative")
 
@@ -96,7 +96,7 @@ def informative(dialect: Dialect, rules: np.ndarray, seed: int, part: int, k: in
     cls = dialect.classes
     t0 = class_counts(dialect) if root_counts is None else root_counts
     n_scenes = dialect.universe.n_scenes
-    valid = CK.valid_row(n_scenes, words.shape[1])
+    valid = valid_row(n_scenes, words.shape[1])
     stride = options.pool_runs + 2
     raw = raw_words(seed, "informative", part, rules.size * k * stride).reshape(rules.size, k * stride)
     return informative_tables(words, cls.canonical.astype(np.int64), rules,

@@ -1,79 +1,21 @@
-"""Private Numba kernels of :mod:`rulelang.measures`.
+"""The kernels that compute the measures (:mod:`rulelang.measures` is their public wrapper):
+how many classes a table leaves, and whether a learner's labels are nearest to the hidden
+rule's (NRS) on a sample or on every scene.
 
-Two layouts of the semantics matrix meet here:
-
-* *rule-major* (the checker's :class:`~rulelang.checker.LabelRows`): one row of scene bits
-  per rule, bytes laid out as ``numpy.packbits`` (scene ``s`` is bit
-  ``((s >> 3) & 7) * 8 + 7 - (s & 7)`` of word ``s >> 6``);
-* *scene-major* (built here by 64 x 64 bit-block transposes): one row of *class* bits per
-  scene, class ``c`` being bit ``c & 63`` (least significant first) of word ``c >> 6``.
-
-Scene-major rows answer "which classes are true on scene s" with one word per 64 classes,
-so a table's consistent classes, or every class's distance to a learner's labels on a
-sample, cost a few operations per 64 classes.
+They read both layouts of :mod:`rulelang.bits`: the rule-major semantics matrix, and its
+scene-major class index (one row of class bits per scene), where a table's consistent
+classes, or every class's distance to a learner's labels on a sample, cost a few
+operations per 64 classes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._numba import kernel, parallel_kernel, prange
+from .bits import popcount
+from .jit import kernel, parallel_kernel, prange
 
 ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-@kernel
-def _offset(p):
-    """Bit position in a rule-major word <-> offset of its scene (an involution)."""
-    return (p >> 3) * 8 + 7 - (p & 7)
-
-
-@kernel
-def _popcount(x):
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
-
-
-@kernel
-def _transpose64(a):
-    """In place: afterwards bit ``i`` of ``a[j]`` is what bit ``j`` of ``a[i]`` was."""
-    j = 32
-    m = np.uint64(0x00000000FFFFFFFF)
-    while j != 0:
-        k = 0
-        while k < 64:
-            t = ((a[k] >> np.uint64(j)) ^ a[k + j]) & m
-            a[k + j] ^= t
-            a[k] ^= t << np.uint64(j)
-            k = (k + j + 1) & ~j
-        j >>= 1
-        m ^= m << np.uint64(j)
-
-
-@parallel_kernel
-def scene_major(words, rows, n_scenes):
-    """``uint64[n_scenes, ceil(len(rows) / 64)]``: bit ``c`` of scene ``s`` = ``words[rows[c]]`` at ``s``."""
-    n_rows = rows.shape[0]
-    n_words = words.shape[1]
-    cw = (n_rows + 63) // 64
-    out = np.zeros((n_words * 64, cw), dtype=np.uint64)
-    tile = 8  # words per task: one cache line of each of 64 rows, then 8 block transposes
-    for blk in prange((n_words + tile - 1) // tile):
-        w0 = blk * tile
-        w1 = min(w0 + tile, n_words)
-        a = np.empty((tile, 64), dtype=np.uint64)
-        for q in range(cw):
-            for i in range(64):
-                c = q * 64 + i
-                for w in range(w0, w1):
-                    a[w - w0, i] = words[rows[c], w] if c < n_rows else np.uint64(0)
-            for w in range(w0, w1):
-                _transpose64(a[w - w0])
-                for p in range(64):
-                    out[w * 64 + _offset(p), q] = a[w - w0, p]
-    return out[:n_scenes]
 
 
 @parallel_kernel
@@ -91,7 +33,7 @@ def consistent_counts(sm, n_classes, scenes, labels):
                 agree &= x if labels[t, j] else ~x
             if q == cw - 1 and n_classes % 64:
                 agree &= (np.uint64(1) << np.uint64(n_classes % 64)) - np.uint64(1)
-            total += _popcount(agree)
+            total += np.int64(popcount(agree))
         out[t] = total
     return out
 
@@ -217,8 +159,8 @@ def nearest_everywhere(words, canon, order, sorted_counts, learner, hidden_class
         dh = 0
         nl = 0
         for w in range(n_words):
-            dh += _popcount(words[h, w] ^ row[w])
-            nl += _popcount(row[w])
+            dh += np.int64(popcount(words[h, w] ^ row[w]))
+            nl += np.int64(popcount(row[w]))
         dist[t] = dh
         good = True
         if dh > 0:
@@ -240,7 +182,7 @@ def nearest_everywhere(words, canon, order, sorted_counts, learner, hidden_class
                 r = canon[c]
                 acc = 0
                 for w in range(n_words):
-                    acc += _popcount(words[r, w] ^ row[w])
+                    acc += np.int64(popcount(words[r, w] ^ row[w]))
                     if acc > dh:
                         break
                 if acc <= dh:
@@ -248,16 +190,3 @@ def nearest_everywhere(words, canon, order, sorted_counts, learner, hidden_class
                     break
         ok[t] = good
     return ok, dist
-
-
-@kernel
-def gather_bits(rows, row_of, scenes):
-    """``bool[n, m]``: bit ``scenes[t, j]`` of rule-major row ``rows[row_of[t]]``."""
-    n, m = scenes.shape
-    out = np.empty((n, m), dtype=np.bool_)
-    for t in range(n):
-        r = row_of[t]
-        for j in range(m):
-            s = scenes[t, j]
-            out[t, j] = (rows[r, s >> 6] >> np.uint64(_offset(s & 63))) & np.uint64(1)
-    return out

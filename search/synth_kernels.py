@@ -1,4 +1,5 @@
-"""Private Numba kernels of the full-language synthesiser: rule signatures on a table.
+"""The kernels that compute rule signatures on a table for the full-language synthesiser
+(:mod:`rulelang.search.synth` is their wrapper).
 
 A signature is a rule's labels on the table's scenes, packed in ``uint64`` words (padding
 bits zero). Kept signatures live in growable arrays with their provenance (operator and
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rulelang._numba import kernel
+from rulelang.jit import kernel
 
 OP_LEAF, OP_NOT, OP_AND, OP_OR = 0, 1, 2, 3
 

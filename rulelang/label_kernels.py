@@ -1,10 +1,10 @@
-"""Private Numba kernels of the compiled checker.
+"""The kernels that compute label rows: the compiled checker's engine room.
 
-They take plain arrays only. A batch of scenes is handled "bit-sliced": every quantity is a
-*row* of bits, one bit per scene, stored in ``uint64`` words whose bytes are laid out exactly
-as ``numpy.packbits`` lays out a boolean row (scene 0 is the high bit of byte 0). A rule is
-data (see :mod:`rulelang.checker`): these few kernels run any rule, so a new rule never
-triggers a new compilation.
+They take plain arrays only (:mod:`rulelang.checker` is their public wrapper). A batch of
+scenes is handled "bit-sliced": every quantity is a *row* of bits, one bit per scene, in
+the rule-major layout of :mod:`rulelang.bits`. A rule is data (see
+:mod:`rulelang.checker`): these few kernels run any rule, so a new rule never triggers a
+new compilation.
 
 Padding bits past the last scene are kept at zero by every kernel: negation is
 ``x ^ valid`` rather than ``~x``.
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import kernel, parallel_kernel, prange
+from .bits import set_scene
+from .jit import kernel, parallel_kernel, prange
 
 # Relation codes (the order of universe.KNOWN_RELATIONS, shifted by one; 0 = no relation).
 REL_NONE, REL_TOUCHING, REL_SURROUNDED, REL_RIGHT_OF, REL_LEFT_OF = 0, 1, 2, 3, 4
@@ -34,21 +35,10 @@ def scene_rows(scenes, n_glyphs):
     rows = np.zeros((length * n_glyphs, n_words), dtype=np.uint64)
     valid = np.zeros(n_words, dtype=np.uint64)
     for s in range(n):
-        w = s >> 6
-        bit = np.uint64(1) << np.uint64(((s >> 3) & 7) * 8 + 7 - (s & 7))
-        valid[w] |= bit
+        set_scene(valid, s)
         for cell in range(length):
-            rows[cell * n_glyphs + scenes[s, cell], w] |= bit
+            set_scene(rows[cell * n_glyphs + scenes[s, cell]], s)
     return rows, valid
-
-
-@kernel
-def valid_row(n, n_words):
-    """The row with a bit for each of the ``n`` scenes (padding bits clear)."""
-    row = np.zeros(n_words, dtype=np.uint64)
-    for s in range(n):
-        row[s >> 6] |= np.uint64(1) << np.uint64(((s >> 3) & 7) * 8 + 7 - (s & 7))
-    return row
 
 
 # The kernels below are flat on purpose: Numba re-optimises a callee's code inside every
@@ -202,32 +192,3 @@ def rule_rows_parallel(rows, pairs, code, starts, n_chunks, temps, n_temps, out)
     for c in prange(n_chunks):
         rule_rows(rows, pairs, code, starts, c * n // n_chunks, (c + 1) * n // n_chunks,
                   temps + c * n_temps, out)
-
-
-@kernel
-def row_hashes(rows):
-    """A 64-bit hash of each row (to group equal rows; equality is then verified)."""
-    out = np.empty(rows.shape[0], dtype=np.uint64)
-    for r in range(rows.shape[0]):
-        h = np.uint64(0xCBF29CE484222325)
-        for w in range(rows.shape[1]):
-            h = (h ^ rows[r, w]) * np.uint64(0x100000001B3)
-            h ^= h >> np.uint64(29)
-        out[r] = h
-    return out
-
-
-@kernel
-def row_popcounts(rows):
-    """How many bits are set in each row."""
-    out = np.empty(rows.shape[0], dtype=np.int64)
-    for r in range(rows.shape[0]):
-        total = 0
-        for w in range(rows.shape[1]):
-            x = rows[r, w]
-            x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-            x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-            x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-            total += (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
-        out[r] = total
-    return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import kernel, parallel_kernel, prange
+from ..jit import kernel, parallel_kernel, prange
 
 #: Stream ids: ``SeedSequence(seed, spawn_key=(stream, part))``.
 STREAMS = {
@@ -46,7 +46,7 @@ def bounded(x, n):
 
 
 @kernel
-def _partial_shuffle(raw, n_pop, k, perm, js, out):
+def partial_shuffle(raw, n_pop, k, perm, js, out):
     """The first ``k`` items of a uniform random permutation of ``perm`` (left unchanged)."""
     for i in range(k):
         j = i + bounded(raw[i], n_pop - i)
@@ -75,7 +75,7 @@ def sample_rows(raw, n_pop):
         js = np.empty(k, dtype=np.int64)
         tmp = np.empty(k, dtype=np.int64)
         for r in range(c * rows // n_chunks, (c + 1) * rows // n_chunks):
-            _partial_shuffle(raw[r], n_pop, k, perm, js, tmp)
+            partial_shuffle(raw[r], n_pop, k, perm, js, tmp)
             for i in range(k):
                 out[r, i] = tmp[i]
     return out
@@ -86,7 +86,7 @@ def sample_from(raw, pool, k, out):
     """``k`` distinct items of ``pool`` (``int64``) in uniform random order, into ``out``."""
     perm = pool.copy()
     js = np.empty(k, dtype=np.int64)
-    _partial_shuffle(raw, pool.shape[0], k, perm, js, out)
+    partial_shuffle(raw, pool.shape[0], k, perm, js, out)
 
 
 def permutation(seed: int, stream: str, part: int, n: int) -> np.ndarray:

@@ -1,32 +1,22 @@
-"""Private Numba kernels of the data set builder: counting classes per scene, and the
-greedy *informative* table.
+"""The kernels that compute tables for the data sets: how many classes are true on each
+scene, and the greedy *informative* table (:mod:`rulelang.data.tables` is their wrapper).
 
-Label rows are the checker's (:mod:`rulelang._kernels`): ``uint64`` words laid out as
-``numpy.packbits`` bytes, so scene ``s`` is bit ``((s >> 3) & 7) * 8 + 7 - (s & 7)`` of word
-``s >> 6``; :func:`_offset` maps a bit position back to the scene's offset in its word (the
-map is its own inverse).
-
-The informative table (see :mod:`rulelang.data.tables`) keeps the classes still consistent
-with the hidden rule on the scenes chosen so far, and counts, per candidate scene, how many
-of them the hidden rule's label there would eliminate — with bit-sliced ("vertical")
-counters, 64 scenes per machine word.
+Label rows are rule-major (:mod:`rulelang.bits`). The informative table keeps the classes
+still consistent with the hidden rule on the scenes chosen so far, and counts, per
+candidate scene, how many of them the hidden rule's label there would eliminate — with
+bit-sliced ("vertical") counters, 64 scenes per machine word.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._measure_kernels import _offset, _popcount
-from .._numba import kernel, parallel_kernel, prange
-from ._sampling import _partial_shuffle, bounded
+from ..bits import get_scene, popcount, scene_bit, set_scene
+from ..jit import kernel, parallel_kernel, prange
+from .sampling import bounded, partial_shuffle
 
 #: Planes of a bit-sliced counter: enough for counts up to 2**15 - 1 classes.
 MAX_PLANES = 15
-
-
-@kernel
-def _bit(row, s):
-    return (row[s >> 6] >> np.uint64(_offset(s & 63))) & np.uint64(1)
 
 
 @kernel
@@ -69,7 +59,7 @@ def column_counts(words, rows, n_scenes):
                 cnt = 0
                 for b in range(n_planes):
                     cnt |= np.int32((planes[b, w - w0] >> np.uint64(p)) & np.uint64(1)) << b
-                out[w * 64 + _offset(p)] = cnt
+                out[w * 64 + scene_bit(p)] = cnt
     return out[:n_scenes]
 
 
@@ -78,16 +68,16 @@ def _pick(cand, widx, n_cand_words, x):
     """The scene of the ``bounded(x, count)``-th set bit of ``cand`` (word ``j`` is ``widx[j]``)."""
     total = 0
     for j in range(n_cand_words):
-        total += _popcount(cand[j])
+        total += np.int64(popcount(cand[j]))
     r = bounded(x, total)
     for j in range(n_cand_words):
-        c = _popcount(cand[j])
+        c = np.int64(popcount(cand[j]))
         if r < c:
             y = cand[j]
             for _ in range(r):
                 y &= y - np.uint64(1)
             low = y & (~y + np.uint64(1))
-            return widx[j] * 64 + _offset(_popcount(low - np.uint64(1)))
+            return widx[j] * 64 + scene_bit(np.int64(popcount(low - np.uint64(1))))
         r -= c
     return -1
 
@@ -145,14 +135,14 @@ def _informative_one(words, canon, hidden, hclass, t0, valid, raw, k, pool_runs,
     best, ties = -1, 0
     n_scenes = t0.shape[0]
     for s in range(n_scenes):
-        d = n_classes - t0[s] if _bit(h_row, s) else t0[s]
+        d = n_classes - t0[s] if get_scene(h_row, s) else t0[s]
         if d > best:
             best, ties = d, 1
         elif d == best:
             ties += 1
     r = bounded(raw[0], ties)
     for s in range(n_scenes):
-        d = n_classes - t0[s] if _bit(h_row, s) else t0[s]
+        d = n_classes - t0[s] if get_scene(h_row, s) else t0[s]
         if d == best:
             if r == 0:
                 out[0] = s
@@ -165,7 +155,7 @@ def _informative_one(words, canon, hidden, hclass, t0, valid, raw, k, pool_runs,
             if m > 0:
                 if m > exact_below:  # a pool of runs of words (cache lines) drawn at random
                     n_runs = n_words // run_words
-                    _partial_shuffle(raw[base: base + pool_runs], n_runs, pool_runs, runs, js, picked)
+                    partial_shuffle(raw[base: base + pool_runs], n_runs, pool_runs, runs, js, picked)
                     n_sel = 0
                     for q in range(pool_runs):
                         for w in range(picked[q] * run_words, picked[q] * run_words + run_words):
@@ -184,11 +174,11 @@ def _informative_one(words, canon, hidden, hclass, t0, valid, raw, k, pool_runs,
                 s = _pick(cand, all_w, n_words, raw[base + pool_runs + 1])
             out[step] = s
         s = out[step]
-        chosen[s >> 6] |= np.uint64(1) << np.uint64(_offset(s & 63))
-        hs = _bit(h_row, s)
+        set_scene(chosen, s)
+        hs = get_scene(h_row, s)
         kept = 0
         for i in range(m):
-            if _bit(words[canon[live[i]]], s) == hs:
+            if get_scene(words[canon[live[i]]], s) == hs:
                 live[kept] = live[i]
                 kept += 1
         m = kept
