@@ -27,8 +27,8 @@ from typing import Callable, Iterator, Protocol, TextIO, Union
 import numpy as np
 
 from rulelang.ast import Rule
-from rulelang.checker import compile_rules, label, run
-from rulelang.equivalence import equivalent
+from rulelang.checker import label
+from rulelang.equivalence import equivalent, simplest_scene
 from rulelang.errors import RulelangError
 from rulelang.parser import parse
 from rulelang.printer import format_rule
@@ -139,14 +139,11 @@ class MasterGame:
 
     def examples(self) -> list[tuple[str, bool]]:
         """The simplest scene that follows the rule and the simplest that does not (recorded)."""
-        rows = run(compile_rules([self.secret], self.universe)).bools()[0]
-        scenes = self.universe.all_scenes()
-        order = np.argsort(self.universe.piece_counts(scenes), kind="stable")  # simplest first
         out = []
         for want in (True, False):
-            hits = order[rows[order] == want]
-            if hits.size:
-                out.append((self.universe.format_scene(scenes[hits[0]]), want))
+            scene = simplest_scene(self.secret, want, self.universe)
+            if scene is not None:
+                out.append((scene, want))
         for scene, value in out:
             self._record(scene, value)
         return out

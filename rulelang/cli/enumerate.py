@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import dump_json
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
 
 RULE_COLUMNS = ("rule", "class", "canonical", "true_count", "constant")
 CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")
@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write to FILE (atomically) instead of standard output")
     p.add_argument("--classes", action="store_true",
                    help="one row per class: id, canonical rule, size, true count, constant")
+    add_universe_option(p)
+    add_scheduler_option(p)
     p.set_defaults(run=run)
 
 
@@ -38,11 +40,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..enumerate import Dialect
     from ..io import write_atomic
 
-    dialect = Dialect()
+    dialect = Dialect(universe_from(args), executor_from(args))
     progress = sys.stderr.isatty()
     if progress:
-        sys.stderr.write(f"building the semantics matrix ({len(dialect.rules):,} rules x "
-                         f"{dialect.universe.n_scenes:,} scenes) ... ")
+        how = (f"streaming {dialect.universe.n_scenes:,} scenes in blocks ({dialect.executor.name}) for"
+               if dialect.streamed else "building the semantics matrix")
+        sys.stderr.write(f"{how} ({len(dialect.rules):,} rules x {dialect.universe.n_scenes:,} scenes) ... ")
         sys.stderr.flush()
     start = time.perf_counter()
     rows = list(dialect.rows())
