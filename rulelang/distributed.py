@@ -107,7 +107,7 @@ class DaskExecutor:
         [data] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(fn, data, *item, pure=False, retries=RETRIES) for item in items]
         try:
-            for _ in distributed.as_completed(futures):
+            for _ in distributed.as_completed(futures, loop=client.loop):
                 if tick:
                     tick(1)
             return client.gather(futures)
