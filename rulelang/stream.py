@@ -185,7 +185,15 @@ def first_difference(a: Rule, b: Rule, universe: Universe, executor: Executor | 
 
 def scene_of(universe: Universe, index: int) -> np.ndarray:
     """The scene with index ``index`` (glyph indices), computed, not looked up."""
-    return SK.scenes_of_range(int(index), int(index) + 1, universe.n_glyphs, universe.length)[0]
+    return scenes_of(universe, np.array([index], dtype=np.int64))[0]
+
+
+def scenes_of(universe: Universe, ids: np.ndarray) -> np.ndarray:
+    """``uint8[n, length]``: the scenes with the given indices, computed, not looked up."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= universe.n_scenes):
+        raise ValueError(f"scene indices must lie in 0..{universe.n_scenes - 1}")
+    return SK.scenes_of_ids(ids, universe.n_glyphs, universe.length)
 
 
 def groups(d: Digests) -> list[list[int]]:

@@ -75,6 +75,18 @@ def scenes_of_range(start, stop, n_glyphs, length):
 
 
 @kernel
+def scenes_of_ids(ids, n_glyphs, length):
+    """``uint8[len(ids), length]``: the scenes with the given indices."""
+    out = np.empty((ids.shape[0], length), dtype=np.uint8)
+    for i in range(ids.shape[0]):
+        x = ids[i]
+        for cell in range(length - 1, -1, -1):
+            out[i, cell] = x % n_glyphs
+            x //= n_glyphs
+    return out
+
+
+@kernel
 def _tile(objects, sources, atoms, length, n_glyphs, n_thr, n_temps, start, stop):
     """A tile's scenes, its row array (threshold rows filled in) and its atom pairs."""
     scenes = scenes_of_range(start, stop, n_glyphs, length)

@@ -34,8 +34,8 @@ from rulelang.parser import parse
 from rulelang.printer import format_rule
 from rulelang.universe import ODEEN, Universe
 
-from .active import next_scene
 from .index import DialectIndex, dialect_index
+from .streamed import ask
 from .table import Table
 from .versionspace import explain
 
@@ -520,7 +520,7 @@ class SearchStudent:
         assert best is not None
         if exp.confidence >= self.confidence or exp.status == "identified" or not may_ask:
             return Guess(best.rule, exp.confidence)
-        q = next_scene(exp.version_space, criterion=self.criterion, prior=self.prior)
+        q = ask(exp.version_space, criterion=self.criterion, prior=self.prior)
         if q is None:  # cannot happen with distinct classes; be safe
             return Guess(best.rule, exp.confidence)
         return Ask(q.scene, exp.n_candidates, tuple(c.rule for c in exp.candidates(3)))
