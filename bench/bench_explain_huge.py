@@ -42,7 +42,7 @@ def main() -> None:
     start = time.perf_counter()
     ix = class_index(u, disk_cache=False)
     build = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # this process's own (not a child)
     print(f"classes of {u.name}: {ix.n_classes:,} from {len(ix.rules):,} canonical rules, built by streaming "
           f"{u.n_scenes:,} scenes in {build:.0f} s (peak memory {peak / 2**20:.0f} MiB)")
     rng = np.random.default_rng(0)

@@ -22,6 +22,11 @@ from .tables import TABLE_KINDS, InformativeOptions, class_counts, labels_of, ma
 #: Where ``rulelang data make`` writes by default (generated data are not committed).
 DEFAULT_DIR = Path("data") / "odeen-v1"
 
+
+def default_dir(universe_name: str = "odeen") -> Path:
+    """The default data set directory of a universe (``data/odeen-v1``, ``data/odeen-8-v1``)."""
+    return Path("data") / f"{universe_name}-v1"
+
 #: The splits a learner is scored on, and their stream ``part`` numbers.
 EVAL_SPLITS = {"validation": 0, "test": 1}
 
@@ -65,8 +70,8 @@ def regimes(options: MakeOptions) -> list[dict[str, Any]]:
     return [{"name": f"{n}x{k}", "split": split, "k": k} for split, n in sets for k in options.ks]
 
 
-def _rule_file(texts: list[str], split: str, options: MakeOptions) -> bytes:
-    head = (f"# rulelang data set: split {split!r}, {len(texts)} rules of the Odeen dialect, "
+def _rule_file(texts: list[str], split: str, options: MakeOptions, title: str = "Odeen") -> bytes:
+    head = (f"# rulelang data set: split {split!r}, {len(texts)} rules of the {title} dialect, "
             f"seed {options.seed}\n")
     return (head + "".join(t + "\n" for t in texts)).encode("utf-8")
 
@@ -98,14 +103,14 @@ def build(dialect: Dialect, options: MakeOptions,
     split_info: dict[str, Any] = {}
     for split, rules in splits.as_dict().items():
         texts = [dialect.texts[r] for r in rules]
-        split_info[split] = {"rules": put(f"{split}.rl", _rule_file(texts, split, options)),
+        split_info[split] = {"rules": put(f"{split}.rl", _rule_file(texts, split, options, dialect.universe.title)),
                              "size": int(rules.size)}
 
     say("training samples")
     train = uniform_samples(options.seed, "train", 0, splits.train.size, options.ks[-1], n_scenes)
     split_info["train"]["samples"] = samples("train", splits.train, train)
 
-    root = class_counts(dialect)
+    root = None if dialect.streamed else class_counts(dialect)
     for split, part in EVAL_SPLITS.items():
         rules = getattr(splits, split)
         say(f"{split} tables")
