@@ -95,6 +95,7 @@ class _Task:
     def __init__(self, cfg: TrainConfig, samples: Any, validation: Any, vocab: Vocab, universe: Universe) -> None:
         self.cfg = cfg
         self.vocab = vocab
+        self.universe = universe
         self.glyphs = SceneGlyphs(universe)
         self.tokens = torch.from_numpy(vocab.batch(samples.texts))
         self.scenes = torch.from_numpy(samples.scenes.astype(np.int64))
@@ -225,7 +226,7 @@ class _Generator(_Task):
         from .vocab import RuleTrie
 
         scenes, labels, classes, class_of = self.val
-        trie = RuleTrie.for_dialect(self.vocab)
+        trie = RuleTrie.for_dialect(self.vocab, self.universe)
         top1, recall = [], []
         for i in range(0, scenes.shape[0], 50):
             beams = beam_search(model, self.glyphs[scenes[i:i + 50]], labels[i:i + 50], trie,
