@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from .errors import ExtraMissing, RulelangError
 
@@ -33,7 +33,8 @@ Tick = Callable[[int], None]
 
 
 class Executor(Protocol):
-    """Runs ``fn(shared, *item)`` for every item and returns the results in item order."""
+    """Runs ``fn(shared, *item)`` for every item; yields the results as they come, in any
+    order (callers merge them exactly, so that no more than a few are ever held at once)."""
 
     #: Workers (threads or processes) that run blocks at once.
     workers: int
@@ -41,7 +42,7 @@ class Executor(Protocol):
     name: str
 
     def map(self, fn: Callable[..., Any], shared: Any, items: Sequence[tuple],
-            tick: Tick | None = None) -> list[Any]: ...
+            tick: Tick | None = None) -> Iterator[Any]: ...
 
 
 class InProcess:
@@ -55,21 +56,28 @@ class InProcess:
 
     def map(self, fn, shared, items, tick=None):
         if self.workers == 1 or len(items) <= 1:
-            out = []
             for item in items:
-                out.append(fn(shared, *item))
+                yield fn(shared, *item)
                 if tick:
                     tick(1)
-            return out
+            return
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="rulelang-block")
         try:
-            futures = {pool.submit(fn, shared, *item): i for i, item in enumerate(items)}
-            out: list[Any] = [None] * len(items)
-            for f in as_completed(futures):
-                out[futures[f]] = f.result()
+            # A few blocks ahead of the workers, not all: results wait for the caller's merge.
+            pending, todo = set(), iter(items)
+            for item in todo:
+                pending.add(pool.submit(fn, shared, *item))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done = next(as_completed(pending))
+                pending.discard(done)
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.add(pool.submit(fn, shared, *nxt))
+                yield done.result()
                 if tick:
                     tick(1)
-            return out
         finally:  # on an interrupt, blocks not yet started never start
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -107,10 +115,11 @@ class DaskExecutor:
         [data] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(fn, data, *item, pure=False, retries=RETRIES) for item in items]
         try:
-            for _ in distributed.as_completed(futures, loop=client.loop):
+            for future, result in distributed.as_completed(futures, loop=client.loop, with_results=True):
+                future.release()  # merged by the caller: the cluster may forget it
+                yield result
                 if tick:
                     tick(1)
-            return client.gather(futures)
         except distributed.client.FutureCancelledError as err:
             raise RulelangError(f"a distributed job was cancelled: {err}", code="E803") from None
         finally:

@@ -9,10 +9,14 @@ the partial results exactly: true counts and disagreement counts add up, fingerp
 up modulo 2**64, the simplest counterexample is a minimum. None of these merges depends on
 the blocks, so the results are bit-identical for any block size and any number of workers.
 
-**Memory.** A worker holds one tile of rows at a time (:data:`~rulelang.stream_kernels.TILE`
-scenes: about ``(threshold rows + 256) x 512`` bytes, ~1.5 MB for the Odeen dialect) and
-24 bytes of partial results per rule, whatever the universe's size; the rules themselves
-are compiled :data:`RULE_BLOCK` at a time. :func:`classes` adds a few arrays per rule.
+**Memory** does not grow with the universe. A worker thread holds one tile of rows at a
+time (:data:`~rulelang.stream_kernels.TILE` scenes, 512 bytes per row: the glyph, object,
+relation and threshold rows of the compiled sources plus a band of 256 rule rows; about
+1.7 MB for the Odeen dialect) and 24 bytes of partial results per rule; the executor keeps
+at most two blocks per worker in flight and the caller merges each result as it arrives.
+The rules are compiled :data:`RULE_BLOCK` at a time. So a job needs ``O(rules)`` memory for
+the rules and their merged results, plus ``O(workers x sources)`` for the tiles, whatever
+the number of scenes (measured: BENCHMARKS.md §6).
 
 **Semantic classes** (:func:`classes`): rules are grouped by (true count, 128-bit
 fingerprint), then every member of a group is compared with its group's first rule on

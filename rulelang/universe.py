@@ -97,8 +97,8 @@ class Universe:
         unknown = set(self.quantifiers) - set(QUANTIFIERS)
         if unknown:
             raise ValueError(f"unknown quantifiers {sorted(unknown)}; known: {QUANTIFIERS}")
-        if any(not 1 <= n <= self.length for n in self.counts) or len(set(self.counts)) != len(self.counts):
-            raise ValueError(f"dialect counts must be distinct numbers 1..{self.length}, got {list(self.counts)}")
+        if any(n < 1 for n in self.counts) or len(set(self.counts)) != len(self.counts):
+            raise ValueError(f"dialect counts must be distinct positive numbers, got {list(self.counts)}")
 
     def __hash__(self) -> int:  # the mappings are not hashable; these fields identify it
         return hash((self.name, self.length, self.empty, tuple(sorted(self.pieces.items())),
