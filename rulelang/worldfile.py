@@ -247,19 +247,6 @@ def to_toml(u: Universe) -> str:
     return "\n".join(lines) + "\n"
 
 
-def universe_spec(u: Universe) -> dict[str, Any]:
-    """The universe as plain data (a data set's manifest keeps it): ``universe_from_spec`` inverts it."""
-    return {"name": u.name, "toml": to_toml(u)}
-
-
-def universe_from_spec(spec: dict[str, Any] | str) -> Universe:
-    """The universe a manifest names (a built-in name, or the spec of :func:`universe_spec`)."""
-    if isinstance(spec, str):
-        return load_universe(spec)
-    u = parse_universe(spec["toml"], f"<universe {spec.get('name')}>")
-    return _builtin(u.name) if u.name in BUILTIN and _builtin(u.name) == u else u
-
-
 class _Locator:
     """Finds where a table, key or word stands in the file (``tomllib`` keeps no positions)."""
 
