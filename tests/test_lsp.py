@@ -195,8 +195,9 @@ async def test_each_rule_is_judged_on_the_table_beside_its_file(client: Language
     contradicted = [d for d in diags if d.code == "E401"]
     assert len(contradicted) == len(report.contradicted) > 0
     for d, r in zip(contradicted, report.contradicted):
+        # The first falsifying scenes (three at most, as check prints them), where the table has them.
         assert [(i.location.range.start.line + 1, i.message.split()[0]) for i in d.related_information] == [
-            (f.line, f.scene) for f in r.falsifiers]
+            (f.line, f.scene) for f in r.falsifiers][:3]
         assert all(i.location.uri == (tmp_path / "rules.table").as_uri() for i in d.related_information)
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
         types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(100, 0))))

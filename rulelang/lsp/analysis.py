@@ -171,6 +171,7 @@ class Analyser:
         self.dialect = dialect
         self._lines: OrderedDict[str, LineResult] = OrderedDict()
         self._verdicts: OrderedDict[tuple, Verdict] = OrderedDict()
+        self._places: OrderedDict[tuple, _Placed] = OrderedDict()
         self.parsed = 0  # lines read (not found in the cache), for tests and benchmarks
 
     def line(self, raw: str) -> LineResult:
@@ -188,20 +189,34 @@ class Analyser:
     def verdict(self, raw: str, entry: RuleEntry, table: Table) -> Verdict:
         key = (table.path, table.key, raw)
         hit = self._verdicts.get(key)
-        if hit is not None:
-            self._verdicts.move_to_end(key)
-            return hit
+        if hit is None:
+            self.judge_lines([(raw, entry)], table)
+            hit = self._verdicts[key]
+        self._verdicts.move_to_end(key)
+        return hit
+
+    def judge_lines(self, lines: list[tuple[str, RuleEntry]], table: Table) -> None:
+        """Judge many lines' rules on ``table`` at once (one pass of the checker) into the cache."""
+        todo = list({raw: e for raw, e in lines if (table.path, table.key, raw) not in self._verdicts}.items())
+        if not todo:
+            return
+        entries = [replace(e, line=k) for k, (_, e) in enumerate(todo, start=1)]
         try:
-            report = judge(RuleFile(table.path, [raw], entries=[entry]), table.scene_file, self.universe)
-            result = report.results[0]
-            findings = [f for f in report.findings() if f.kind == "contradiction"]
-            v = Verdict(bool(result.explains), table.n_labelled, findings[0] if findings else None)
-        except RecursionError:  # a rule the parser read but the evaluator cannot walk
-            v = Verdict(False, 0, None)
-        self._verdicts[key] = v
-        if len(self._verdicts) > CACHE_LINES:
+            report = judge(RuleFile(table.path, [raw for raw, _ in todo], entries=entries),
+                           table.scene_file, self.universe)
+        except RecursionError:  # a rule the parser read but the evaluator cannot walk: one by one
+            if len(todo) > 1:
+                for one in todo:
+                    self.judge_lines([one], table)
+                return
+            self._verdicts[(table.path, table.key, todo[0][0])] = Verdict(False, 0, None)
+            return
+        findings = {f.error.line: f for f in report.findings() if f.kind == "contradiction"}
+        for k, ((raw, _), result) in enumerate(zip(todo, report.results), start=1):
+            self._verdicts[(table.path, table.key, raw)] = Verdict(bool(result.explains), table.n_labelled,
+                                                                 findings.get(k))
+        while len(self._verdicts) > CACHE_LINES:
             self._verdicts.popitem(last=False)
-        return v
 
     def analyse(self, text: str, path: str = "<input>", table: Table | None = None) -> Analysis:
         """Diagnostics, rules and verdicts of a whole document (lines split as ``check`` does)."""
@@ -209,6 +224,10 @@ class Analyser:
         out = Analysis(path, lines, table=table)
         names: dict[str, int] = {}
         judged = table is not None and table.n_labelled > 0
+        if judged:  # every rule not judged yet, in one pass (a file just opened, a table changed)
+            fresh = [(raw, r.entry) for raw in lines if raw and not raw.isspace()
+                     for r in (self.line(raw),) if r.entry is not None]
+            self.judge_lines(fresh, table)  # type: ignore[arg-type]
         for lineno, raw in enumerate(lines, start=1):
             if not raw or raw.isspace():
                 continue
@@ -223,20 +242,44 @@ class Analyser:
                         hint="give each rule its own name"))
                     continue
                 names[res.name] = lineno
-            for err in res.errors:
-                out.diagnostics.append(err.located(path=path, line=lineno))
-            if res.entry is None:
+            placed = self._placed(raw, res, lineno, path, table if judged else None)
+            out.diagnostics.extend(placed.errors)
+            if placed.entry is None:
                 continue
-            entry = replace(res.entry, line=lineno)
-            out.entries[lineno] = entry
-            if judged:
-                v = self.verdict(raw, res.entry, table)  # type: ignore[arg-type]
-                out.verdicts[lineno] = v
-                if v.finding is not None:
-                    out.diagnostics.append(v.finding.error.located(path=path, line=lineno))  # type: ignore[attr-defined]
-                    out.falsifiers[lineno] = v.finding.falsifiers  # type: ignore[attr-defined]
+            out.entries[lineno] = placed.entry
+            if placed.verdict is not None:
+                out.verdicts[lineno] = placed.verdict
+                if placed.verdict.finding is not None:
+                    out.falsifiers[lineno] = placed.verdict.finding.falsifiers  # type: ignore[attr-defined]
         out.diagnostics.sort(key=lambda e: (e.line or 0, e.column or 0))
         return out
+
+    def _placed(self, raw: str, res: LineResult, lineno: int, path: str, table: Table | None) -> "_Placed":
+        """A line's results placed at its line of ``path``, reused while nothing they depend on moves."""
+        key = (raw, lineno, path, None if table is None else (table.path, table.key))
+        hit = self._places.get(key)
+        if hit is not None:
+            self._places.move_to_end(key)
+            return hit
+        errors = [err.located(path=path, line=lineno) for err in res.errors]
+        entry = verdict = None
+        if res.entry is not None:
+            entry = replace(res.entry, line=lineno)
+            if table is not None:
+                verdict = self.verdict(raw, res.entry, table)
+                if verdict.finding is not None:
+                    errors.append(verdict.finding.error.located(path=path, line=lineno))  # type: ignore[attr-defined]
+        placed = self._places[key] = _Placed(entry, tuple(errors), verdict)
+        if len(self._places) > CACHE_LINES:
+            self._places.popitem(last=False)
+        return placed
+
+
+@dataclass(frozen=True)
+class _Placed:
+    entry: RuleEntry | None
+    errors: tuple[RulelangError, ...]
+    verdict: Verdict | None
 
 
 # -- completion and fixes -------------------------------------------------------------------

@@ -20,6 +20,7 @@ becomes a diagnostic on it rather than an exception.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from collections import OrderedDict
@@ -29,6 +30,7 @@ from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import default_converter
 from pygls.uris import from_fs_path, to_fs_path
 
 from ..errors import RulelangError
@@ -39,6 +41,9 @@ from .facts import hover_markdown, rule_facts
 logger = logging.getLogger(__name__)
 
 RULE_SUFFIX = ".rl"
+#: A contradiction lists at most this many falsifying scenes as related information (as
+#: ``check`` does without ``-v``); its message gives their number.
+MAX_RELATED = 3
 SOURCE = "rulelang"
 
 
@@ -93,6 +98,7 @@ class RulelangServer(LanguageServer):
         except PackageNotFoundError:
             ver = "unknown"
         super().__init__("rulelang", ver, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.converter = default_converter()
         self.universe = universe
         self.settings = Settings(table or DEFAULT_TABLE, dialect)
         self.analyser = Analyser(universe, dialect)
@@ -100,6 +106,9 @@ class RulelangServer(LanguageServer):
         self.tables: dict[str, Table] = {}  # table path -> the last one read
         self._index: asyncio.Future | None = None
         self._facts: OrderedDict[str, str] = OrderedDict()
+        # Each diagnostic as the JSON text sent, by what decides it: a keystroke then converts
+        # and encodes one line's diagnostics, not the whole file's.
+        self._sent: OrderedDict[tuple, str] = OrderedDict()
 
     # -- settings and tables ---------------------------------------------------------------
 
@@ -149,16 +158,45 @@ class RulelangServer(LanguageServer):
             table = self.table_for(path)
             analysis = self.analyser.analyse(doc.source, path, table)
             self.analyses[uri] = analysis
-            diagnostics = [self.to_lsp(err, analysis, uri) for err in analysis.diagnostics]
+            diagnostics = [self.sent_form(err, analysis, uri) for err in analysis.diagnostics]
         except Exception as exc:  # a bug of ours must not leave stale diagnostics behind
             logger.exception("analysis of %s failed", uri)
             self.analyses.pop(uri, None)
-            diagnostics = [types.Diagnostic(
+            diagnostics = [self.encode(types.Diagnostic(
                 range=types.Range(types.Position(0, 0), types.Position(0, 1)), source=SOURCE, code="E000",
                 message=f"internal error while checking this file: {type(exc).__name__}: {str(exc)[:200]}",
-                severity=types.DiagnosticSeverity.Error)]
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version))
+                severity=types.DiagnosticSeverity.Error))]
+        self.publish(uri, doc.version, diagnostics)
+
+    def encode(self, obj: Any) -> str:
+        return json.dumps(self.converter.unstructure(obj))  # ASCII: ensure_ascii is on
+
+    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+        """Send ``textDocument/publishDiagnostics`` with diagnostics already encoded.
+
+        The frame is written straight to pygls' writer: encoding a whole file's diagnostics
+        again on every keystroke would cost more than the analysis itself.
+        """
+        writer = self.protocol.writer
+        if writer is None:
+            return
+        body = (f'{{"jsonrpc": "2.0", "method": "{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}", '
+                f'"params": {{"uri": {json.dumps(uri)}, "version": {json.dumps(version)}, '
+                f'"diagnostics": [{", ".join(diagnostics)}]}}}}').encode("utf-8")
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def sent_form(self, err: RulelangError, analysis: Analysis, uri: str) -> str:
+        """The JSON text of a diagnostic, made once per (line, its text, its table)."""
+        d = err.diagnostic
+        raw = analysis.lines[d.line - 1] if d.line and 0 < d.line <= len(analysis.lines) else ""
+        table = analysis.table.key if d.code == "E401" and analysis.table is not None else None
+        key = (uri, d.line, raw, table, d.code, d.column, d.end_column, d.message, d.hint)
+        hit = self._sent.get(key)
+        if hit is None:
+            hit = self._sent[key] = self.encode(self.to_lsp(err, analysis, uri))
+            if len(self._sent) > 50_000:
+                self._sent.popitem(last=False)
+        return hit
 
     def refresh_all(self) -> None:
         for uri in list(self.workspace.text_documents):
@@ -171,9 +209,9 @@ class RulelangServer(LanguageServer):
             return
         doc = self.workspace.text_documents.get(uri)
         lines = table.scene_file.lines if table is not None else []
-        diagnostics = [] if table is None else [self.to_lsp(e, None, uri, lines) for e in table.scene_file.errors]
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=diagnostics, version=doc.version if doc is not None else None))
+        errors = table.scene_file.errors if table is not None else []
+        self.publish(uri, doc.version if doc is not None else None,
+                     [self.encode(self.to_lsp(e, None, uri, lines)) for e in errors])
 
     def position(self, lines: list[str], line: int, column: int) -> types.Position:
         """A 0-based (line, code-point column) position in the client's units."""
@@ -202,7 +240,7 @@ class RulelangServer(LanguageServer):
                 location=types.Location(uri=from_fs_path(f.path) or f.path, range=types.Range(
                     types.Position(f.line - 1, f.column - 1), types.Position(f.line - 1, f.column - 1 + len(f.scene)))),
                 message=f"{f.scene} is labelled {str(f.expected).lower()}, the rule says {str(f.got).lower()}")
-                for f in analysis.falsifiers.get(d.line or 0, ())]
+                for f in analysis.falsifiers.get(d.line or 0, ())[:MAX_RELATED]]
         return types.Diagnostic(
             range=types.Range(self.position(lines, line, col), self.position(lines, line, max(end, col))),
             message=message, severity=types.DiagnosticSeverity.Error, code=d.code, source=SOURCE,
@@ -294,7 +332,7 @@ def build_server(*, universe: Universe = ODEEN, dialect: bool = False, table: st
         uri = params.text_document.uri
         ls.analyses.pop(uri, None)
         if is_rule_file(uri):
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            ls.publish(uri, None, [])
         else:
             changed(ls, uri)  # a table closed: read it from disk again
 
