@@ -229,6 +229,7 @@ async def over_stdio(path: Path, rules_text: str, n: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs")
+    ap.add_argument("--out", type=Path, help="result file (default bench/results/lsp.json)")
     args = ap.parse_args()
     n, runs = (15, 3) if args.quick else (60, 7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,7 +253,7 @@ def main() -> int:
     write_result("lsp", {"config": {"lines": N_LINES, "table_scenes": 32, "repeats": n, "runs": runs},
                          "in_process": base, "stdio": lsp, "full_check_over_keystroke": ratio,
                          "targets_s": TARGETS_S,
-                         "verdicts": {k: verdict(lsp[k]["median"], v) for k, v in TARGETS_S.items()}})
+                         "verdicts": {k: verdict(lsp[k]["median"], v) for k, v in TARGETS_S.items()}}, args.out)
     return 0
 
 

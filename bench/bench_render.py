@@ -51,6 +51,7 @@ def timed(fn, runs: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs")
+    ap.add_argument("--out", type=Path, help="result file (default bench/results/render.json)")
     args = ap.parse_args()
     runs = 5 if args.quick else 21
     rng = np.random.default_rng(14)
@@ -78,7 +79,7 @@ def main() -> int:
               f"{1000 * TARGET_S:.0f} ms  {verdict(med, TARGET_S)}")
     write_result("render", {"config": {"scenes": 32, "rule": RULE, "runs": runs, "bytes": size},
                             "results": results, "target_s": TARGET_S,
-                            "verdicts": {k: verdict(v["median"], TARGET_S) for k, v in results.items()}})
+                            "verdicts": {k: verdict(v["median"], TARGET_S) for k, v in results.items()}}, args.out)
     return 0
 
 

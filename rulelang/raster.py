@@ -34,10 +34,46 @@ def _rgb(color: str | None) -> tuple[int, int, int] | None:
     return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def _coverage(lo: float, hi: float, start: int, stop: int) -> np.ndarray:
-    """How much of each pixel ``start..stop-1`` the interval ``[lo, hi]`` covers (0..1)."""
-    edges = np.arange(start, stop + 1, dtype=np.float32)
+def _coverage(lo: float, hi: float, n: int) -> np.ndarray:
+    """How much of each pixel ``0..n-1`` the interval ``[lo, hi]`` covers (0..1)."""
+    edges = np.arange(n + 1, dtype=np.float32)
     return np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0.0, 1.0)
+
+
+#: Coverage masks by shape and sub-pixel position: a picture repeats the same pieces, cells
+#: and stones many times (and a board redraws them), so each is computed once.
+_COVERS: dict[tuple, tuple[np.ndarray | None, np.ndarray | None]] = {}
+_MAX_COVERS = 4096
+_COLOURS: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def _cached(key: tuple, make) -> tuple[np.ndarray | None, np.ndarray | None]:
+    hit = _COVERS.get(key)
+    if hit is None:
+        if len(_COVERS) >= _MAX_COVERS:
+            _COVERS.clear()
+        hit = _COVERS[key] = make()
+    return hit
+
+
+def _local(v: float) -> tuple[int, float]:
+    """A pixel coordinate as (whole pixel, offset within it rounded for the cache)."""
+    whole = int(np.floor(v))
+    return whole, round(v - whole, 3)
+
+
+def _samples(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample points (pixel units) of an ``h`` x ``w`` pixel box, SUPERSAMPLE a side."""
+    s = SUPERSAMPLE
+    ys = (np.arange(h * s, dtype=np.float32) + 0.5) / s
+    xs = (np.arange(w * s, dtype=np.float32) + 0.5) / s
+    return xs[None, :], ys[:, None]
+
+
+def _downsample(mask: np.ndarray) -> np.ndarray:
+    s = SUPERSAMPLE
+    h, w = mask.shape[0] // s, mask.shape[1] // s
+    return mask.reshape(h, s, w, s).mean(axis=(1, 3), dtype=np.float32)
 
 
 class _Canvas:
@@ -53,38 +89,37 @@ class _Canvas:
         self.w = max(1, round(width * scale))
         self.px = np.full((3, self.h, self.w), 255.0, dtype=np.float32)
 
-    def _blend(self, i0: int, j0: int, cover: np.ndarray, rgb: tuple[int, int, int]) -> None:
-        region = self.px[:, i0:i0 + cover.shape[0], j0:j0 + cover.shape[1]]
-        region += (np.array(rgb, dtype=np.float32)[:, None, None] - region) * cover
+    def blend(self, i0: int, j0: int, cover: np.ndarray | None, rgb: tuple[int, int, int] | None) -> None:
+        """Blend ``rgb`` by ``cover`` (a pixel mask placed at row ``i0``, column ``j0``), clipped."""
+        if cover is None or rgb is None:
+            return
+        a0, b0 = max(0, -i0), max(0, -j0)
+        a1, b1 = min(cover.shape[0], self.h - i0), min(cover.shape[1], self.w - j0)
+        if a1 <= a0 or b1 <= b0:
+            return
+        region = self.px[:, i0 + a0:i0 + a1, j0 + b0:j0 + b1]
+        colour = _COLOURS.get(rgb)
+        if colour is None:
+            colour = _COLOURS[rgb] = np.array(rgb, dtype=np.float32)[:, None, None]
+        if cover.dtype == bool:  # a box that covers its pixels whole: no blending needed
+            region[...] = colour
+        else:
+            region += (colour - region) * cover[a0:a1, b0:b1]
 
-    def box(self, x0: float, y0: float, x1: float, y1: float, rgb: tuple[int, int, int]) -> None:
+    def box(self, x0: float, y0: float, x1: float, y1: float, rgb: tuple[int, int, int] | None) -> None:
         """An axis-aligned box (user units), with partial coverage at its edges."""
         k = self.k
-        x0, y0, x1, y1 = x0 * k, y0 * k, x1 * k, y1 * k
-        i0, i1 = max(0, int(np.floor(y0))), min(self.h, int(np.ceil(y1)))
-        j0, j1 = max(0, int(np.floor(x0))), min(self.w, int(np.ceil(x1)))
-        if i1 <= i0 or j1 <= j0:
+        (j0, fx), (i0, fy) = _local(x0 * k), _local(y0 * k)
+        w, h = round(x1 * k - j0, 3), round(y1 * k - i0, 3)
+        if w <= fx or h <= fy:
             return
-        cover = _coverage(y0, y1, i0, i1)[:, None] * _coverage(x0, x1, j0, j1)[None, :]
-        self._blend(i0, j0, cover, rgb)
 
-    def samples(self, x0: float, y0: float, x1: float, y1: float):
-        """Sample points (user units) over the pixels under a box: ``(i0, j0, shape), xs, ys``."""
-        k, s = self.k, SUPERSAMPLE
-        i0, i1 = max(0, int(np.floor(y0 * k))), min(self.h, int(np.ceil(y1 * k)))
-        j0, j1 = max(0, int(np.floor(x0 * k))), min(self.w, int(np.ceil(x1 * k)))
-        if i1 <= i0 or j1 <= j0:
-            return None
-        ys = (i0 + (np.arange((i1 - i0) * s, dtype=np.float32) + 0.5) / s) / k
-        xs = (j0 + (np.arange((j1 - j0) * s, dtype=np.float32) + 0.5) / s) / k
-        return (i0, j0, (i1 - i0, j1 - j0)), xs[None, :], ys[:, None]
+        def make():
+            cover = _coverage(fy, h, int(np.ceil(h)))[:, None] * _coverage(fx, w, int(np.ceil(w)))[None, :]
+            # A box covering its pixels whole is a boolean mask: blend() fills it.
+            return (np.ones(cover.shape, dtype=bool) if (cover == 1.0).all() else cover), None
 
-    def paint(self, where, mask: np.ndarray, rgb: tuple[int, int, int]) -> None:
-        """Blend ``rgb`` where the supersampled ``mask`` is set."""
-        i0, j0, (h, w) = where
-        s = SUPERSAMPLE
-        cover = mask.reshape(h, s, w, s).mean(axis=(1, 3), dtype=np.float32)
-        self._blend(i0, j0, cover, rgb)
+        self.blend(i0, j0, _cached(("box", fx, fy, w, h), make)[0], rgb)
 
     def image(self) -> np.ndarray:
         return np.ascontiguousarray(np.clip(np.rint(self.px), 0, 255).astype(np.uint8).transpose(1, 2, 0))
@@ -115,54 +150,68 @@ def _rect(c: _Canvas, a: dict, dx: float, dy: float) -> None:
             c.box(x0, y0, x1, y1, stroke)
 
 
+def _stroke(a: dict, c: _Canvas) -> float:
+    """Half the outline's width, in pixels (0 without an outline)."""
+    return _num(a, "stroke-width", 1.0) / 2 * c.k if _rgb(a.get("stroke")) is not None else 0.0
+
+
 def _circle(c: _Canvas, a: dict, dx: float, dy: float) -> None:
-    cx, cy, r = _num(a, "cx") + dx, _num(a, "cy") + dy, _num(a, "r")
-    s = _num(a, "stroke-width", 1.0) / 2 if a.get("stroke", "none") != "none" else 0.0
-    g = c.samples(cx - r - s, cy - r - s, cx + r + s, cy + r + s)
-    if g is None:
-        return
-    where, xs, ys = g
-    d = np.hypot(xs - cx, ys - cy)
+    k = c.k
+    r, s = _num(a, "r") * k, _stroke(a, c)
+    (j0, fx), (i0, fy) = _local((_num(a, "cx") + dx) * k - r - s), _local((_num(a, "cy") + dy) * k - r - s)
+    size = int(np.ceil(fx + 2 * (r + s))) + 1
     fill, stroke = _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
-    if stroke is not None:  # the outline's outer disc, then the inside over it
-        c.paint(where, d <= r + s, stroke)
-    if fill is not None:
-        c.paint(where, d <= r - s, fill)
+
+    def make():
+        xs, ys = _samples(size, size)
+        d = np.hypot(xs - (fx + r + s), ys - (fy + r + s))
+        # The outline's outer disc, then the inside over it.
+        return (_downsample(d <= r + s) if stroke is not None else None,
+                _downsample(d <= r - s) if fill is not None else None)
+
+    outline, inside = _cached(("circle", fx, fy, round(r, 3), round(s, 3), stroke is None, fill is None), make)
+    c.blend(i0, j0, outline, stroke)
+    c.blend(i0, j0, inside, fill)
 
 
 def _polygon(c: _Canvas, a: dict, dx: float, dy: float) -> None:
     """A convex polygon (every outline the renderer draws is one), filled and outlined."""
-    pts = np.array([[float(v) for v in p.split(",")] for p in a.get("points", "").split()], dtype=np.float32)
+    try:
+        pts = np.array([[float(v) for v in p.split(",")] for p in a.get("points", "").split()], dtype=np.float32)
+    except ValueError:
+        return
     if len(pts) < 3:
         return
-    pts += np.array([dx, dy], dtype=np.float32)
+    s = _stroke(a, c)
+    pts = (pts + np.array([dx, dy], dtype=np.float32)) * c.k
+    (j0, _), (i0, _) = _local(float(pts[:, 0].min() - s)), _local(float(pts[:, 1].min() - s))
+    local = np.round(pts - np.array([j0, i0], dtype=np.float32), 3)
+    w = int(np.ceil(local[:, 0].max() + s)) + 1
+    h = int(np.ceil(local[:, 1].max() + s)) + 1
     fill, stroke = _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
-    s = _num(a, "stroke-width", 1.0) / 2 if stroke is not None else 0.0
-    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-    g = c.samples(x0 - s, y0 - s, x1 + s, y1 + s)
-    if g is None:
-        return
-    where, xs, ys = g
-    centre = pts.mean(axis=0)
-    # A sample's distance outside the polygon: the largest over the edges of its distance
-    # beyond the edge's line (negative inside). The outline is then "distance within s".
-    dist = None
-    for p0, p1 in zip(pts, np.roll(pts, -1, axis=0)):
-        normal = np.array([p1[1] - p0[1], p0[0] - p1[0]], dtype=np.float32)
-        length = float(np.hypot(*normal))
-        if length == 0:
-            continue
-        normal /= length
-        if float(normal @ (centre - p0)) > 0:
-            normal = -normal
-        d = (xs - p0[0]) * normal[0] + (ys - p0[1]) * normal[1]
-        dist = d if dist is None else np.maximum(dist, d)
-    if dist is None:
-        return
-    if stroke is not None:
-        c.paint(where, dist <= s, stroke)
-    if fill is not None:
-        c.paint(where, dist <= -s, fill)
+
+    def make():
+        xs, ys = _samples(h, w)
+        centre = local.mean(axis=0)
+        # A sample's distance outside the polygon: the largest over the edges of its distance
+        # beyond the edge's line (negative inside). The outline is "distance within s".
+        dist = np.full((ys.shape[0], xs.shape[1]), -np.inf, dtype=np.float32)
+        for p0, p1 in zip(local, np.roll(local, -1, axis=0)):
+            normal = np.array([p1[1] - p0[1], p0[0] - p1[0]], dtype=np.float32)
+            length = float(np.hypot(*normal))
+            if length == 0:
+                continue
+            normal /= length
+            if float(normal @ (centre - p0)) > 0:
+                normal = -normal
+            np.maximum(dist, (xs - p0[0]) * normal[0] + (ys - p0[1]) * normal[1], out=dist)
+        return (_downsample(dist <= s) if stroke is not None else None,
+                _downsample(dist <= -s) if fill is not None else None)
+
+    key = ("polygon", local.tobytes(), round(s, 3), stroke is None, fill is None)
+    outline, inside = _cached(key, make)
+    c.blend(i0, j0, outline, stroke)
+    c.blend(i0, j0, inside, fill)
 
 
 _DRAW = {"rect": _rect, "circle": _circle, "polygon": _polygon}
