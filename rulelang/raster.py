@@ -1,4 +1,4 @@
-"""A small rasteriser for the pictures of :mod:`rulelang.render`, and a PNG writer.
+"""A small rasteriser for the pictures of :mod:`rulelang.render` (:mod:`rulelang.svg` trees), and a PNG writer.
 
 It draws exactly the elements the renderer makes (rectangles, circles and polygons, filled
 and outlined, in groups moved by ``translate``) with numpy, with smooth (anti-aliased) edges,
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .render import Drawing, Element
+    from .svg import Drawing, Element
 
 #: Samples per pixel along each axis for curved and slanted edges (3 x 3 = 9 a pixel).
 SUPERSAMPLE = 3

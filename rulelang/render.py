@@ -7,13 +7,10 @@ cells the rule *selects* are highlighted: the cells its propositions count
 (:func:`selected_cells`; for ``at_least 1 red touching blue``, the red pieces that touch a
 blue one).
 
-Everything follows the universe: a piece's colour comes from its colour word, its outline
-from its shape word and its rotation from its orientation word, so other worlds draw too
-(:func:`palette`, :func:`piece_style`). Known words get familiar looks (``red``, ``blue``,
-``green``...; ``block``, ``pyramid``, ``ball``...; ``pointing_up``, ``pointing_down``...),
-other words the next free colour, outline or angle.
+Everything follows the universe: how each piece looks comes from its words
+(:mod:`rulelang.appearance`), so other worlds draw too.
 
-Every picture is a :class:`Drawing`, a small tree of SVG elements; :meth:`Drawing.svg`
+Every picture is a :class:`~rulelang.svg.Drawing`, a small tree of SVG elements; :meth:`Drawing.svg`
 writes it as SVG text and :meth:`Drawing.png` rasterises the same tree. The elements carry
 ``class`` and ``data-*`` attributes (``piece``, ``data-cell``, ``data-glyph``,
 ``data-color``...), so a page (the Zendo board) can style and script them, and tests can
@@ -23,113 +20,26 @@ read them back. Start with :func:`scene_svg` and :func:`table_svg`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence, Union
-from xml.sax.saxutils import escape, quoteattr
+from dataclasses import dataclass
+from typing import Iterable, Sequence, Union
+from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .appearance import NAMED_COLORS, NO_COLOR, PieceStyle, angles, outlines, palette, piece_style
 from .ast import And, Not, Or, Prop, Rule, props
+from .svg import Drawing, Element, fmt as _fmt
 from .universe import ODEEN, Universe
 
-#: Colours for colour words a person expects to see as such.
-NAMED_COLORS: Mapping[str, str] = {
-    "red": "#d62728", "blue": "#1f77b4", "green": "#2ca02c", "yellow": "#f2c80f",
-    "orange": "#ff7f0e", "purple": "#9467bd", "pink": "#e377c2", "brown": "#8c564b",
-    "grey": "#7f7f7f", "gray": "#7f7f7f", "black": "#262626", "white": "#f4f4f4",
-    "cyan": "#17becf", "magenta": "#c71fc7",
-}
-#: Colours given, in order, to colour words that :data:`NAMED_COLORS` does not know.
-SPARE_COLORS = ("#17becf", "#bcbd22", "#8c564b", "#e377c2", "#9467bd", "#ff7f0e", "#2ca02c", "#7f7f7f")
-#: The colour of a piece that has no colour word.
-NO_COLOR = "#9e9e9e"
-
-#: Outline kinds, and the shape words that get each one.
-OUTLINES = ("square", "triangle", "circle", "diamond", "hexagon")
-NAMED_SHAPES: Mapping[str, str] = {
-    "block": "square", "square": "square", "cube": "square", "box": "square",
-    "pyramid": "triangle", "triangle": "triangle", "cone": "triangle", "wedge": "triangle",
-    "ball": "circle", "sphere": "circle", "circle": "circle", "disc": "circle", "disk": "circle",
-    "diamond": "diamond", "gem": "diamond", "hexagon": "hexagon",
-}
-#: Rotation (degrees, clockwise from pointing up) for orientation words.
-NAMED_ORIENTATIONS: Mapping[str, float] = {
-    "pointing_up": 0.0, "pointing_right": 90.0, "pointing_down": 180.0, "pointing_left": 270.0,
-    "up": 0.0, "right": 90.0, "down": 180.0, "left": 270.0,
-}
+__all__ = ["NAMED_COLORS", "NO_COLOR", "PieceStyle", "Drawing", "Element", "Scene", "angles", "outlines",
+           "palette", "piece_style", "piece_svg", "rule_drawing", "rule_html", "scene_drawing", "scene_svg",
+           "selected_cells", "table_drawing", "table_svg"]
 
 INK = "#262626"  # outlines and text
 CELL_FILL, CELL_LINE = "#ffffff", "#9a9a9a"
 HIGHLIGHT_FILL, HIGHLIGHT_LINE = "#ffe9a8", "#f0a500"
 CONTRADICTION_LINE = "#d0021b"
 STONE_FILL = {True: "#fafafa", False: "#262626"}
-
-
-# -- the drawing tree ---------------------------------------------------------------------
-
-
-@dataclass
-class Element:
-    """One SVG element: a tag, its attributes, children, and text (for ``text``/``title``)."""
-
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list["Element"] = field(default_factory=list)
-    text: str | None = None
-
-    def add(self, tag: str, text: str | None = None, **attrs: object) -> "Element":
-        """Append a child; ``data_cell=3`` becomes ``data-cell="3"``, ``cls`` becomes ``class``."""
-        child = Element(tag, {_attr_name(k): _fmt(v) for k, v in attrs.items() if v is not None}, text=text)
-        self.children.append(child)
-        return child
-
-    def write(self, out: list[str]) -> None:
-        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in self.attrs.items())
-        if not self.children and self.text is None:
-            out.append(f"<{self.tag}{attrs}/>")
-            return
-        out.append(f"<{self.tag}{attrs}>")
-        if self.text is not None:
-            out.append(escape(self.text))
-        for c in self.children:
-            c.write(out)
-        out.append(f"</{self.tag}>")
-
-
-def _attr_name(key: str) -> str:
-    return "class" if key == "cls" else key.replace("_", "-")
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.2f}".rstrip("0").rstrip(".")
-    return str(v)
-
-
-@dataclass
-class Drawing:
-    """A picture: a root ``svg`` element of ``width`` x ``height`` pixels."""
-
-    width: float
-    height: float
-    root: Element
-
-    def svg(self) -> str:
-        """The picture as SVG text (a standalone document, no XML declaration)."""
-        out: list[str] = []
-        self.root.write(out)
-        return "".join(out) + "\n"
-
-    def png(self, scale: float = 1.0) -> bytes:
-        """The picture as PNG bytes (text is not drawn; see :mod:`rulelang.raster`)."""
-        from .raster import rasterize, encode_png
-
-        return encode_png(rasterize(self, scale))
-
-    def _repr_svg_(self) -> str:
-        return self.svg()
 
 
 def _svg_root(width: float, height: float, cls: str, universe: Universe) -> Drawing:
@@ -139,61 +49,6 @@ def _svg_root(width: float, height: float, cls: str, universe: Universe) -> Draw
                            "class": cls, "data-universe": universe.name})
     root.add("rect", cls="background", x=0, y=0, width=float(width), height=float(height), fill="#ffffff")
     return Drawing(float(width), float(height), root)
-
-
-# -- how pieces look ----------------------------------------------------------------------
-
-
-def palette(universe: Universe = ODEEN) -> dict[str, str]:
-    """Colour word -> fill colour (``#rrggbb``) for every colour of ``universe``."""
-    out = {w: NAMED_COLORS[w] for w in universe.colors if w in NAMED_COLORS}
-    spare = [c for c in SPARE_COLORS if c not in out.values()]
-    for i, word in enumerate(w for w in universe.colors if w not in out):
-        out[word] = spare[i % len(spare)] if spare else NO_COLOR
-    return out
-
-
-def outlines(universe: Universe = ODEEN) -> dict[str, str]:
-    """Shape word -> outline kind (one of :data:`OUTLINES`) for every shape of ``universe``."""
-    out = {w: NAMED_SHAPES[w] for w in universe.shapes if w in NAMED_SHAPES}
-    free = [k for k in OUTLINES if k not in out.values()] or list(OUTLINES)
-    for i, word in enumerate(w for w in universe.shapes if w not in out):
-        out[word] = free[i % len(free)]
-    return out
-
-
-def angles(universe: Universe = ODEEN) -> dict[str, float]:
-    """Orientation word -> rotation in degrees (clockwise from pointing up)."""
-    out = {w: NAMED_ORIENTATIONS[w] for w in universe.orientations if w in NAMED_ORIENTATIONS}
-    rest = [w for w in universe.orientations if w not in out]
-    for i, word in enumerate(rest):
-        out[word] = 360.0 * (i + 1) / (len(rest) + 1) if out else 360.0 * i / len(rest)
-    return out
-
-
-@dataclass(frozen=True)
-class PieceStyle:
-    """How one glyph is drawn: its words, fill colour, outline kind and rotation."""
-
-    glyph: str
-    color: str | None
-    shape: str | None
-    orientation: str | None
-    fill: str
-    outline: str
-    angle: float
-
-
-def piece_style(glyph: str, universe: Universe = ODEEN) -> PieceStyle:
-    """The look of ``glyph`` (a piece of ``universe``)."""
-    words = universe.pieces[glyph]
-    color = next((w for w in words if w in universe.colors), None)
-    shape = next((w for w in words if w in universe.shapes), None)
-    orientation = next((w for w in words if w in universe.orientations), None)
-    fill = palette(universe).get(color, NO_COLOR) if color else NO_COLOR
-    outline = outlines(universe).get(shape, "circle") if shape else "circle"
-    angle = angles(universe).get(orientation, 0.0) if orientation else 0.0
-    return PieceStyle(glyph, color, shape, orientation, fill, outline, angle)
 
 
 def _outline_points(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tuple[float, float]]:

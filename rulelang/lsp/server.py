@@ -155,7 +155,8 @@ class RulelangServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         path = doc.path or uri
         try:
-            table = self.table_for(path)
+            # Only a file on disk has a folder to find its table in (not "untitled:" and the like).
+            table = self.table_for(path) if uri.startswith("file:") else None
             analysis = self.analyser.analyse(doc.source, path, table)
             self.analyses[uri] = analysis
             diagnostics = [self.sent_form(err, analysis, uri) for err in analysis.diagnostics]
