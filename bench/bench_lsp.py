@@ -19,7 +19,9 @@ client (frames decoded with ``json.loads``, no conversion into objects):
 * **completion**: a completion request in the middle of a rule. Target 20 ms.
 * **hover**: a hover on a rule not hovered before (canonical form, true count over all
   117,649 scenes, semantic class, simplest scenes), with the dialect index loaded and the
-  kernels warm. Target 50 ms. The first hover (which loads the index) is reported apart.
+  kernels warm. Target 50 ms. The first hover of a session is reported apart: it builds the
+  dialect index (a cache folder of the run's own, so the figure does not depend on what
+  other checkouts left in ``~/.cache``), and a second server's first hover loads it.
 
 For scale, in the same run: a full ``check`` of the file with its table in-process
 (``rulelang.report.check``, what the server would do without its per-line cache), printed
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -165,11 +168,37 @@ class RawClient:
         return self.published[version]
 
 
-async def over_stdio(path: Path, rules_text: str, n: int) -> dict:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "rulelang", "lsp",
+async def start_server(cache: Path) -> RawClient:
+    env = {**os.environ, "RULELANG_CACHE_DIR": str(cache)}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "rulelang", "lsp", env=env,
                                                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                                                 limit=64 << 20)
-    client = RawClient(proc)
+    return RawClient(proc)
+
+
+async def stop_server(client: RawClient) -> None:
+    await client.request("shutdown", None)
+    client.send("exit", None)
+    await client.proc.wait()
+
+
+async def first_hover_from_cache(cache: Path, path: Path) -> float:
+    """A second server: its first hover loads the index the first one cached."""
+    client = await start_server(cache)
+    await client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+    client.send("initialized", {})
+    client.send("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": "rulelang",
+                                                          "version": 1, "text": "zero red\n"}})
+    await client.published_at(1)
+    t = time.perf_counter()
+    arrived, _ = await client.request("textDocument/hover", {"textDocument": {"uri": path.as_uri()},
+                                                              "position": {"line": 0, "character": 1}})
+    await stop_server(client)
+    return arrived - t
+
+
+async def over_stdio(path: Path, rules_text: str, n: int, cache: Path) -> dict:
+    client = await start_server(cache)
     await client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
     client.send("initialized", {})
     uri = path.as_uri()
@@ -218,9 +247,7 @@ async def over_stdio(path: Path, rules_text: str, n: int) -> dict:
         hovers.append(took)
         took, _ = await timed("textDocument/hover", k, 1)
         repeated.append(took)
-    await client.request("shutdown", None)
-    client.send("exit", None)
-    await proc.wait()
+    await stop_server(client)
     return {"open_s": open_s, "diagnostics_on_open": n_diagnostics, "keystroke": stats(keystrokes),
             "completion": stats(completions), "first_hover_s": first_hover, "hover": stats(hovers),
             "hover_repeated": stats(repeated)}
@@ -235,7 +262,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path, rules_text, table_text = make_fixture(Path(tmp))
         base = in_process(rules_text, table_text, runs)
-        lsp = asyncio.run(over_stdio(path, rules_text, n))
+        # A cache folder of the run's own: the first server builds the dialect index into it
+        # (the first hover ever), a second one loads it (the first hover of a later session).
+        cache = Path(tmp) / "cache"
+        lsp = asyncio.run(over_stdio(path, rules_text, n, cache))
+        lsp["first_hover_cached_s"] = asyncio.run(first_hover_from_cache(cache, Path(tmp) / "small.rl"))
     ms = lambda s: f"{1000 * s:8.1f} ms"  # noqa: E731
     ratio = base["full_check"]["median"] / lsp["keystroke"]["median"]
     print(f"fixture: {N_LINES:,}-line rule file + 32-scene table; {lsp['diagnostics_on_open']} diagnostics")
@@ -247,7 +278,8 @@ def main() -> int:
         med = lsp[key]["median"]
         print(f"{key + ' (median of ' + str(n) + ')':<48}{ms(med)}   target {ms(TARGETS_S[key])}  "
               f"{verdict(med, TARGETS_S[key])}")
-    print(f"first hover (loads the dialect index):          {ms(lsp['first_hover_s'])}")
+    print(f"first hover ever (builds the dialect index):     {ms(lsp['first_hover_s'])}")
+    print(f"first hover of a later session (loads it):      {ms(lsp['first_hover_cached_s'])}")
     print(f"hover of a rule hovered before:                 {ms(lsp['hover_repeated']['median'])}")
     print(f"full check / keystroke:                         {ratio:8.1f} x")
     write_result("lsp", {"config": {"lines": N_LINES, "table_scenes": 32, "repeats": n, "runs": runs},
