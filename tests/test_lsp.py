@@ -224,6 +224,17 @@ async def test_a_setting_names_the_table_and_an_edited_table_judges_again(tmp_pa
         assert [d.code for d in client.diagnostics[table_uri]] == ["E201"]
 
 
+@pytest.mark.asyncio
+async def test_changing_the_dialect_setting_checks_the_open_files_again(client: LanguageClient):
+    uri = "untitled:dialect.rl"
+    assert await open_doc(client, uri, "exactly 3 red\n") == []
+    after = mark(client)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"rulelang": {"dialect": True}}))
+    diags = await diagnostics_for(client, uri, 1, after)
+    assert as_check(diags) == [("E001", 1, 9, 10, "the Odeen dialect counts only 1 or 2, not 3")]
+
+
 class _client:
     """A client of its own server, for a test that needs its own settings or environment."""
 
