@@ -36,6 +36,7 @@ class _Pictured:
 
         return rule_html(self)  # type: ignore[arg-type]
 
+
 QUANTIFIERS = ("at_least", "exactly", "at_most", "zero")
 
 
