@@ -190,13 +190,15 @@ class RulelangServer(LanguageServer):
         """The JSON text of a diagnostic, made once per (line, its text, its table)."""
         d = err.diagnostic
         raw = analysis.lines[d.line - 1] if d.line and 0 < d.line <= len(analysis.lines) else ""
-        table = analysis.table.key if d.code == "E401" and analysis.table is not None else None
+        table = (analysis.table.path, analysis.table.key) if d.code == "E401" and analysis.table else None
         key = (uri, d.line, raw, table, d.code, d.column, d.end_column, d.message, d.hint)
         hit = self._sent.get(key)
-        if hit is None:
-            hit = self._sent[key] = self.encode(self.to_lsp(err, analysis, uri))
-            if len(self._sent) > 50_000:
-                self._sent.popitem(last=False)
+        if hit is not None:
+            self._sent.move_to_end(key)
+            return hit
+        hit = self._sent[key] = self.encode(self.to_lsp(err, analysis, uri))
+        if len(self._sent) > 50_000:
+            self._sent.popitem(last=False)
         return hit
 
     def refresh_all(self) -> None:
