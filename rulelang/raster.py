@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,25 +41,54 @@ def _coverage(lo: float, hi: float, n: int) -> np.ndarray:
     return np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0.0, 1.0)
 
 
-#: Coverage masks by shape and sub-pixel position: a picture repeats the same pieces, cells
-#: and stones many times (and a board redraws them), so each is computed once.
-_COVERS: dict[tuple, tuple[np.ndarray | None, np.ndarray | None]] = {}
-_MAX_COVERS = 4096
-_COLOURS: dict[tuple[int, int, int], np.ndarray] = {}
+#: Shapes ready to lay on the canvas, by geometry, sub-pixel position and colours: a picture
+#: repeats the same pieces, cells and stones many times (and a board redraws them).
+_SPRITES: dict[tuple, "_Sprite | None"] = {}
+_MAX_SPRITES = 4096
+
+Layer = tuple[np.ndarray, tuple[int, int, int]]  # a coverage mask (0..1) and its colour
 
 
 def clear_cache() -> None:
-    """Forget the coverage masks kept between pictures (to time a first picture, say)."""
-    _COVERS.clear()
+    """Forget the shapes kept between pictures (to time a first picture, say)."""
+    _SPRITES.clear()
 
 
-def _cached(key: tuple, make) -> tuple[np.ndarray | None, np.ndarray | None]:
-    hit = _COVERS.get(key)
-    if hit is None:
-        if len(_COVERS) >= _MAX_COVERS:
-            _COVERS.clear()
-        hit = _COVERS[key] = make()
-    return hit
+@dataclass(frozen=True)
+class _Sprite:
+    """Layers of colour composited once: ``pixel * keep + add`` lays them all on a pixel.
+
+    ``keep is None``: one opaque colour (``add``, shape (3, 1, 1)) over the whole box.
+    """
+
+    shape: tuple[int, int]
+    keep: np.ndarray | None
+    add: np.ndarray
+
+
+def _composite(layers: list[Layer]) -> "_Sprite | None":
+    layers = [(c, rgb) for c, rgb in layers if rgb is not None]
+    if not layers:
+        return None
+    shape = layers[0][0].shape
+    if len(layers) == 1 and bool((layers[0][0] == 1.0).all()):
+        return _Sprite(shape, None, np.array(layers[0][1], dtype=np.float32)[:, None, None])
+    keep = np.ones(shape, dtype=np.float32)
+    add = np.zeros((3, *shape), dtype=np.float32)
+    for cover, rgb in layers:  # painting in order: each layer over the ones before
+        add *= 1.0 - cover
+        add += np.array(rgb, dtype=np.float32)[:, None, None] * cover
+        keep *= 1.0 - cover
+    return _Sprite(shape, keep, add)
+
+
+def _cached(key: tuple, layers) -> "_Sprite | None":
+    hit = _SPRITES.get(key, False)
+    if hit is False:
+        if len(_SPRITES) >= _MAX_SPRITES:
+            _SPRITES.clear()
+        hit = _SPRITES[key] = _composite(layers())
+    return hit  # type: ignore[return-value]
 
 
 def _local(v: float) -> tuple[int, float]:
@@ -81,8 +111,13 @@ def _downsample(mask: np.ndarray) -> np.ndarray:
     return mask.reshape(h, s, w, s).mean(axis=(1, 3), dtype=np.float32)
 
 
+def _box_cover(x0: float, y0: float, x1: float, y1: float, h: int, w: int) -> np.ndarray:
+    """Coverage of the ``h`` x ``w`` pixels from the origin by a box in pixel units."""
+    return _coverage(y0, y1, h)[:, None] * _coverage(x0, x1, w)[None, :]
+
+
 class _Canvas:
-    """Pixels as one float plane per channel; each shape is blended by its coverage of a pixel.
+    """Pixels as one float plane per channel; each shape is laid by its coverage of a pixel.
 
     Axis-aligned boxes get their exact coverage; circles and polygons are supersampled in
     their own bounding box only, so the cost follows the shapes, not the picture.
@@ -94,37 +129,21 @@ class _Canvas:
         self.w = max(1, round(width * scale))
         self.px = np.full((3, self.h, self.w), 255.0, dtype=np.float32)
 
-    def blend(self, i0: int, j0: int, cover: np.ndarray | None, rgb: tuple[int, int, int] | None) -> None:
-        """Blend ``rgb`` by ``cover`` (a pixel mask placed at row ``i0``, column ``j0``), clipped."""
-        if cover is None or rgb is None:
+    def lay(self, i0: int, j0: int, sprite: "_Sprite | None") -> None:
+        """Lay ``sprite`` with its top left pixel at row ``i0``, column ``j0`` (clipped)."""
+        if sprite is None:
             return
+        h, w = sprite.shape
         a0, b0 = max(0, -i0), max(0, -j0)
-        a1, b1 = min(cover.shape[0], self.h - i0), min(cover.shape[1], self.w - j0)
+        a1, b1 = min(h, self.h - i0), min(w, self.w - j0)
         if a1 <= a0 or b1 <= b0:
             return
         region = self.px[:, i0 + a0:i0 + a1, j0 + b0:j0 + b1]
-        colour = _COLOURS.get(rgb)
-        if colour is None:
-            colour = _COLOURS[rgb] = np.array(rgb, dtype=np.float32)[:, None, None]
-        if cover.dtype == bool:  # a box that covers its pixels whole: no blending needed
-            region[...] = colour
+        if sprite.keep is None:
+            region[...] = sprite.add
         else:
-            region += (colour - region) * cover[a0:a1, b0:b1]
-
-    def box(self, x0: float, y0: float, x1: float, y1: float, rgb: tuple[int, int, int] | None) -> None:
-        """An axis-aligned box (user units), with partial coverage at its edges."""
-        k = self.k
-        (j0, fx), (i0, fy) = _local(x0 * k), _local(y0 * k)
-        w, h = round(x1 * k - j0, 3), round(y1 * k - i0, 3)
-        if w <= fx or h <= fy:
-            return
-
-        def make():
-            cover = _coverage(fy, h, int(np.ceil(h)))[:, None] * _coverage(fx, w, int(np.ceil(w)))[None, :]
-            # A box covering its pixels whole is a boolean mask: blend() fills it.
-            return (np.ones(cover.shape, dtype=bool) if (cover == 1.0).all() else cover), None
-
-        self.blend(i0, j0, _cached(("box", fx, fy, w, h), make)[0], rgb)
+            region *= sprite.keep[a0:a1, b0:b1]
+            region += sprite.add[:, a0:a1, b0:b1]
 
     def image(self) -> np.ndarray:
         # Every pixel is a blend of colours in 0..255, so it stays in range: adding one half and
@@ -142,22 +161,33 @@ def _num(attrs: dict, key: str, default: float = 0.0) -> float:
         return default
 
 
+def _colours(a: dict) -> tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]:
+    return _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
+
+
 def _rect(c: _Canvas, a: dict, dx: float, dy: float) -> None:
-    x, y = _num(a, "x") + dx, _num(a, "y") + dy
-    w, h = _num(a, "width"), _num(a, "height")
-    fill, stroke = _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
-    s = _num(a, "stroke-width", 1.0) / 2 if stroke is not None else 0.0
-    if fill is not None and stroke is not None and w > 2 * s and h > 2 * s:
-        # Opaque: the outline's outer box, then the inside over it (two boxes, not five).
-        c.box(x - s, y - s, x + w + s, y + h + s, stroke)
-        c.box(x + s, y + s, x + w - s, y + h - s, fill)
+    k = c.k
+    fill, stroke = _colours(a)
+    s = _num(a, "stroke-width", 1.0) / 2 * k if stroke is not None else 0.0
+    x0, y0 = (_num(a, "x") + dx) * k - s, (_num(a, "y") + dy) * k - s
+    (j0, fx), (i0, fy) = _local(x0), _local(y0)
+    w = round(_num(a, "width") * k + 2 * s, 3)
+    h = round(_num(a, "height") * k + 2 * s, 3)
+    if w <= 0 or h <= 0:
         return
-    if fill is not None:
-        c.box(x, y, x + w, y + h, fill)
-    if stroke is not None:
-        for x0, y0, x1, y1 in ((x - s, y - s, x + w + s, y + s), (x - s, y + h - s, x + w + s, y + h + s),
-                               (x - s, y - s, x + s, y + h + s), (x + w - s, y - s, x + w + s, y + h + s)):
-            c.box(x0, y0, x1, y1, stroke)
+    W, H = int(np.ceil(fx + w)), int(np.ceil(fy + h))
+
+    def layers() -> list[Layer]:
+        outer = _box_cover(fx, fy, fx + w, fy + h, H, W)
+        inner = _box_cover(fx + 2 * s, fy + 2 * s, fx + w - 2 * s, fy + h - 2 * s, H, W) if s else outer
+        out: list[Layer] = []
+        if stroke is not None:  # the outline: the outer box less the inner one
+            out.append((outer - inner if fill is None else outer, stroke))
+        if fill is not None:
+            out.append((inner, fill))
+        return out
+
+    c.lay(i0, j0, _cached(("rect", fx, fy, w, h, round(s, 3), fill, stroke), layers))
 
 
 def _stroke(a: dict, c: _Canvas) -> float:
@@ -170,18 +200,20 @@ def _circle(c: _Canvas, a: dict, dx: float, dy: float) -> None:
     r, s = _num(a, "r") * k, _stroke(a, c)
     (j0, fx), (i0, fy) = _local((_num(a, "cx") + dx) * k - r - s), _local((_num(a, "cy") + dy) * k - r - s)
     size = int(np.ceil(fx + 2 * (r + s))) + 1
-    fill, stroke = _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
+    fill, stroke = _colours(a)
 
-    def make():
+    def layers() -> list[Layer]:
         xs, ys = _samples(size, size)
         d = np.hypot(xs - (fx + r + s), ys - (fy + r + s))
         # The outline's outer disc, then the inside over it.
-        return (_downsample(d <= r + s) if stroke is not None else None,
-                _downsample(d <= r - s) if fill is not None else None)
+        out: list[Layer] = []
+        if stroke is not None:
+            out.append((_downsample(d <= r + s), stroke))
+        if fill is not None:
+            out.append((_downsample(d <= r - s), fill))
+        return out
 
-    outline, inside = _cached(("circle", fx, fy, round(r, 3), round(s, 3), stroke is None, fill is None), make)
-    c.blend(i0, j0, outline, stroke)
-    c.blend(i0, j0, inside, fill)
+    c.lay(i0, j0, _cached(("circle", fx, fy, round(r, 3), round(s, 3), fill, stroke), layers))
 
 
 def _polygon(c: _Canvas, a: dict, dx: float, dy: float) -> None:
@@ -198,9 +230,9 @@ def _polygon(c: _Canvas, a: dict, dx: float, dy: float) -> None:
     local = np.round(pts - np.array([j0, i0], dtype=np.float32), 3)
     w = int(np.ceil(local[:, 0].max() + s)) + 1
     h = int(np.ceil(local[:, 1].max() + s)) + 1
-    fill, stroke = _rgb(a.get("fill", "#000000")), _rgb(a.get("stroke"))
+    fill, stroke = _colours(a)
 
-    def make():
+    def layers() -> list[Layer]:
         xs, ys = _samples(h, w)
         centre = local.mean(axis=0)
         # A sample's distance outside the polygon: the largest over the edges of its distance
@@ -215,13 +247,14 @@ def _polygon(c: _Canvas, a: dict, dx: float, dy: float) -> None:
             if float(normal @ (centre - p0)) > 0:
                 normal = -normal
             np.maximum(dist, (xs - p0[0]) * normal[0] + (ys - p0[1]) * normal[1], out=dist)
-        return (_downsample(dist <= s) if stroke is not None else None,
-                _downsample(dist <= -s) if fill is not None else None)
+        out: list[Layer] = []
+        if stroke is not None:
+            out.append((_downsample(dist <= s) if fill is not None else _downsample(np.abs(dist) <= s), stroke))
+        if fill is not None:
+            out.append((_downsample(dist <= -s), fill))
+        return out
 
-    key = ("polygon", local.tobytes(), round(s, 3), stroke is None, fill is None)
-    outline, inside = _cached(key, make)
-    c.blend(i0, j0, outline, stroke)
-    c.blend(i0, j0, inside, fill)
+    c.lay(i0, j0, _cached(("polygon", local.tobytes(), round(s, 3), fill, stroke), layers))
 
 
 _DRAW = {"rect": _rect, "circle": _circle, "polygon": _polygon}
