@@ -48,3 +48,47 @@ def equivalent(a: Rule, b: Rule, universe: Universe = ODEEN) -> Equivalence:
     labels = rows.bools()[:, first]
     scene = universe.format_scene(universe.all_scenes()[first])
     return Equivalence(False, scene, (bool(labels[0]), bool(labels[1])), int(bits.sum()))
+
+
+@dataclass(frozen=True)
+class Examples:
+    """What a rule says about every scene, in brief.
+
+    Attributes:
+        n_true: how many scenes of the universe satisfy the rule (of ``n_scenes``).
+        satisfying: the simplest scene that satisfies it (fewest pieces, then first in scene
+            order), or ``None`` when no scene does.
+        falsifying: the simplest scene that falsifies it, or ``None`` when every scene
+            satisfies it.
+    """
+
+    n_true: int
+    n_scenes: int
+    satisfying: str | None
+    falsifying: str | None
+
+    @property
+    def constant(self) -> bool | None:
+        """``True``/``False`` when the rule labels every scene alike, else ``None``."""
+        if self.n_true == self.n_scenes:
+            return True
+        return False if self.n_true == 0 else None
+
+
+def examples(rule: Rule, universe: Universe = ODEEN) -> Examples:
+    """The true count of ``rule`` over all scenes and its simplest satisfying/falsifying scenes."""
+    return examples_from_labels(run(compile_rules([rule], universe)).bools()[0], universe)
+
+
+def examples_from_labels(labels: np.ndarray, universe: Universe = ODEEN) -> Examples:
+    """:func:`examples` from a rule's labels of every scene (``bool[n_scenes]``), already at hand."""
+    order = _simplicity_order(universe)
+    ordered = labels[order]
+    scenes = universe.all_scenes()
+    n_true = int(np.count_nonzero(labels))
+
+    def first(want: bool) -> str | None:
+        hit = np.flatnonzero(ordered == want)
+        return universe.format_scene(scenes[order[hit[0]]]) if hit.size else None
+
+    return Examples(n_true, universe.n_scenes, first(True), first(False))
