@@ -11,7 +11,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from ._common import error_line
+from .common import error_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:

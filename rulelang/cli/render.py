@@ -13,7 +13,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from ._common import add_language_options, error_line, print_diagnostics, use_color
+from .common import add_language_options, error_line, print_diagnostics, use_color
 
 FORMATS = (".svg", ".png")
 
