@@ -203,7 +203,7 @@ class StudentGame:
 
     def __init__(self, index: DialectIndex | None = None, *, universe: Universe = ODEEN,
                  oracle: "Oracle | None" = None, confidence: float = 1.0,
-                 criterion: str = "gain", prior: str = "uniform", max_questions: int = 200,
+                 criterion: str = "cover", prior: str = "uniform", max_questions: int = 200,
                  max_guesses: int = 30, synth_max_size: int = 10, synth_timeout: float = 10.0) -> None:
         self.index = index or dialect_index(universe)
         self.universe, self.oracle, self.confidence = universe, oracle, confidence
@@ -223,6 +223,7 @@ class StudentGame:
         while True:
             exp = explain(self.table, index=self.index)
             if exp.status == "none":
+                self._nearest(con)
                 guess, conf = self._synthesise(con)
                 if guess is None:
                     con.say("I give up: no rule I can build fits your answers.")
@@ -322,10 +323,25 @@ class StudentGame:
             return f"you told me earlier that {scene} is {str(mine).lower()}"
         return scene, value
 
+    def _nearest(self, con: Console, limit: int = 3) -> None:
+        """Say that no phenomenon fits the answers, and show the dialect rules that
+        contradict the fewest of them (the version space with a tolerance)."""
+        n = len(self.table)
+        con.say(f"no rule of the dialect fits all {n} answers: one of them may be wrong, "
+                "or your rule is outside the dialect.")
+        near = next(e for e in (explain(self.table, tolerance=k, index=self.index) for k in range(1, n + 1))
+                    if e.n_candidates)
+        k = near.tolerance
+        con.say(f"nearest dialect rules (each contradicts {k} answer{'s' * (k != 1)}):")
+        for c in near.candidates(limit):
+            mine = self.index.labels_of(c.class_id, self.table.scene_ids)
+            wrong = [f"{t} {str(v).lower()}" for t, v, m in zip(self.table.texts, self.table.labels, mine) if v != m]
+            con.say(f"  {c.rule}  (not: {', '.join(wrong)})")
+
     def _synthesise(self, con: Console) -> tuple[str | None, float]:
         from .synth import synthesize
 
-        con.say("no rule of the dialect fits; searching the full language ...")
+        con.say("searching the full language for a rule outside the dialect ...")
         res = synthesize(self.table, max_size=self.synth[0], timeout=self.synth[1], max_solutions=8)
         if res.best is None:
             return None, 0.0
