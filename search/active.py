@@ -8,14 +8,13 @@ true. Asking ``s`` leaves ``k`` or ``n - k`` candidates.
   candidate equally likely) ``p = k / n``; with ``prior="simplicity"`` each candidate weighs
   ``2 ** -words`` (see :mod:`rulelang.search.versionspace`).
 * ``criterion="minimax"``: the fewest candidates left in the worst case, ``max(k, n - k)``.
-* ``criterion="cover"`` (the default): as ``"gain"``, except while the phenomenon true
-  nowhere is a candidate. Then the answers "false" lead to a covering problem
-  (:mod:`rulelang.search.cover`): that phenomenon is named only once every other one has
-  been seen true, and greedy splitting asks far more scenes than a planned cover (62
-  against about 50 for Odeen). So the question is the most even split among the scenes
-  of the plan, unless the most even split of all rules out more than ``PLAN_SLACK``
-  times as many candidates (then the plan waits: early on, a plan scene may split far
-  worse than the best scene, which would cost every other game a question).
+* ``criterion="cover"`` (the default): as ``"gain"``, except on the path where every
+  answer is "false". There the phenomenon true nowhere is named only once every other
+  candidate has been seen true: a covering problem (:mod:`rulelang.search.cover`), on
+  which even splits ask far more scenes than a planned cover. Once that path is down to
+  the plan's candidates (a few hundred), the question is the most even split among the
+  plan's scenes (Odeen: that game needs 58 questions instead of 62; no questioner can
+  do with fewer than the certificate's 44).
 
 Under the uniform prior ``"gain"`` and ``"minimax"`` pick the scene with ``k`` nearest to
 ``n / 2``, so they agree. Every scene of the universe is a candidate, no sampling (scenes that every
@@ -33,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import split_kernels as K
-from .cover import cover_plan
+from .cover import applicable_plan
 from .versionspace import VersionSpace
 
 CRITERIA = ("cover", "gain", "minimax")
@@ -96,8 +95,8 @@ def next_scene(vs: VersionSpace, *, criterion: str = "cover", prior: str = "unif
     if exclude is not None and len(exclude):
         scenes = scenes[~np.isin(scenes, np.asarray(exclude, dtype=np.int64))]
     counts = count_true(vs, scenes)
-    plan = cover_plan(ix) if criterion == "cover" else None
-    if plan is not None and plan.applies(n, vs):
+    plan = applicable_plan(ix, n, vs) if criterion == "cover" else None
+    if plan is not None:
         best = plan_split(counts, n, int(K.best_split(counts, n)), plan.positions(scenes))
         p = float(counts[best]) / n
     elif criterion != "minimax" and prior == "simplicity":

@@ -7,7 +7,9 @@ binary decision tree whose nodes are version-space states; building the tree onc
 every game (the memo by state is the tree itself).
 
 Each node asks the scene whose split of its candidates is nearest to half, simplest first
-on ties, exactly as :func:`~rulelang.search.active.next_scene` does for the same state. A node only
+on ties (with ``criterion="cover"``, on the all-"false" path the plan's most even scene once
+the plan applies, :func:`~rulelang.search.active.plan_split`), exactly as
+:func:`~rulelang.search.active.next_scene` does for the same state. A node only
 looks at the scenes that split its parent: a scene that does not split a set splits none
 of its subsets. Split counts come from the cheapest source for the node's size: the scene
 index (large nodes), bit-sliced counters over the class rows (middle), or, from 64
