@@ -48,35 +48,35 @@ def _trie_tensors(trie: RuleTrie) -> tuple[Tensor, Tensor]:
 
 
 @torch.inference_mode()
-def beam_search(model: torch.nn.Module, scenes: Tensor, labels: Tensor, trie: RuleTrie, width: int,
+def beam_search(model: torch.nn.Module, scenes: Tensor, labels: Tensor, trie: RuleTrie, beams: int,
                 class_of: np.ndarray | None = None, keep: int | None = None) -> list[Beam]:
-    """The ``keep`` (default ``width``) best distinct conjectures for each table.
+    """The ``keep`` (default ``beams``) best distinct conjectures for each table.
 
     Args:
         scenes: ``[T, k, length]`` glyph ids; labels: ``[T, k]`` booleans.
         class_of: the semantic class of each dialect rule; when given, equivalent rules are
             de-duplicated (the best-scored one stays).
     """
-    keep = width if keep is None else keep
+    keep = beams if keep is None else keep
     children, rule_at = _trie_tensors(trie)
     t_n = scenes.shape[0]
     memory, h = model.encode(scenes, labels)
-    # Beam b of table t is row t * width + b.
-    table_of = torch.arange(t_n).repeat_interleave(width)
+    # Beam b of table t is row t * beams + b.
+    table_of = torch.arange(t_n).repeat_interleave(beams)
     mem = memory[table_of]
     h = h[table_of]
     ctx = memory.mean(1)[table_of]
-    nodes = torch.zeros(t_n, width, dtype=torch.long)
-    scores = torch.full((t_n, width), float("-inf"))
+    nodes = torch.zeros(t_n, beams, dtype=torch.long)
+    scores = torch.full((t_n, beams), float("-inf"))
     scores[:, 0] = 0.0
-    prev = torch.full((t_n * width,), BOS, dtype=torch.long)
+    prev = torch.full((t_n * beams,), BOS, dtype=torch.long)
     done_t: list[Tensor] = []
     done_r: list[Tensor] = []
     done_s: list[Tensor] = []
     n_vocab = children.shape[1]
     for _ in range(trie.depth):
         logits, h, ctx = model.step(mem, h, ctx, prev)
-        logp = torch.log_softmax(logits.float(), -1).view(t_n, width, n_vocab)
+        logp = torch.log_softmax(logits.float(), -1).view(t_n, beams, n_vocab)
         child = children[nodes]  # [T, B, V]
         total = (scores.unsqueeze(-1) + logp).masked_fill(child < 0, float("-inf"))
         end = total[..., EOS]
@@ -87,13 +87,13 @@ def beam_search(model: torch.nn.Module, scenes: Tensor, labels: Tensor, trie: Ru
             done_r.append(rule_at[child[ti, bi, EOS]])
             done_s.append(end[ti, bi])
         total[..., EOS] = float("-inf")
-        top, idx = total.view(t_n, -1).topk(width, dim=1)
+        top, idx = total.view(t_n, -1).topk(beams, dim=1)
         if not torch.isfinite(top).any():
             break
         beam, word = idx // n_vocab, idx % n_vocab
         nodes = child.view(t_n, -1).gather(1, idx).clamp(min=0)
         scores = top
-        rows = (torch.arange(t_n).unsqueeze(1) * width + beam).view(-1)
+        rows = (torch.arange(t_n).unsqueeze(1) * beams + beam).view(-1)
         h, ctx = h[rows], ctx[rows]
         prev = word.view(-1)
     return _collect(t_n, done_t, done_r, done_s, class_of, keep)
@@ -122,7 +122,7 @@ def _collect(t_n: int, done_t: list[Tensor], done_r: list[Tensor], done_s: list[
 
 def greedy(model: torch.nn.Module, scenes: Tensor, labels: Tensor, trie: RuleTrie | None = None,
            batch: int = 256) -> np.ndarray:
-    """The single best rule per table (width-1 constrained beam); ``int64[T]``, -1 if none."""
+    """The single best rule per table (a constrained beam of one); ``int64[T]``, -1 if none."""
     if trie is None:
         from .vocab import Vocab
 

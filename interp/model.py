@@ -37,6 +37,21 @@ MODELS_DIR = Path("models")
 #: Pairs labelled per forward pass when labelling many scenes.
 CHUNK = 16384
 
+#: How many conjectures the generator proposes per table (the CRN's B): the one default of
+#: the CRN and EMP-R solvers (option ``beams``), ``rulelang play --beams`` and the Zendo
+#: student. 300 is where the CRN reaches 0.945 x the exact search (BENCHMARKS.md §5).
+BEAMS = 300
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` CPU threads for torch (0: leave the default).
+
+    Only on a real change: re-sizing torch's pool once Numba's parallel kernels have run (the
+    harness's measures) was measured to slow every later torch op about tenfold.
+    """
+    if n and n != torch.get_num_threads():
+        torch.set_num_threads(n)
+
 
 def model_path(kind: str, path: str | os.PathLike | None = None, regime: str | None = None,
                models_dir: str | os.PathLike | None = None) -> Path:
@@ -157,12 +172,12 @@ class ConjectureGenerator(_Loaded):
         self.trie = RuleTrie.for_dialect(self.vocab, self.universe)
         self.texts = dialect_texts(self.universe)
 
-    def propose(self, scenes: np.ndarray, labels: np.ndarray, width: int,
+    def propose(self, scenes: np.ndarray, labels: np.ndarray, beams: int = BEAMS,
                 class_of: np.ndarray | None = None) -> Beam:
-        """Up to ``width`` conjectures (distinct classes when ``class_of`` is given), best first."""
+        """Up to ``beams`` conjectures (distinct classes when ``class_of`` is given), best first."""
         glyphs = self._scenes(scenes).unsqueeze(0)
         lab = torch.from_numpy(np.array(labels, dtype=bool)).unsqueeze(0)
-        return beam_search(self.net, glyphs, lab, self.trie, width, class_of)[0]
+        return beam_search(self.net, glyphs, lab, self.trie, beams, class_of)[0]
 
 
 class LabelEmpiricist(_Loaded):

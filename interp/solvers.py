@@ -24,14 +24,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from rulelang.errors import RulelangError
 from rulelang.solver import Answer, SolverContext, Task
 
-from .model import ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, falsify, model_path
-from .train import dialect_classes
-from .vocab import dialect_texts
+from .model import BEAMS, ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, falsify, model_path, set_threads
+from .vocab import dialect_classes, dialect_texts
 
 
 def _int(options: dict[str, str], key: str, default: int, low: int = 0) -> int:
@@ -50,11 +48,7 @@ class _Neural:
     def __init__(self, context: SolverContext) -> None:
         self.context = context
         self.options = dict(context.options)
-        threads = _int(self.options, "threads", 0)
-        # Only on a real change: re-sizing torch's pool once Numba's parallel kernels have run
-        # (the harness's measures) was measured to slow every later torch op about tenfold.
-        if threads and threads != torch.get_num_threads():
-            torch.set_num_threads(threads)
+        set_threads(_int(self.options, "threads", 0))
         self.all_scenes = bool(_int(self.options, "all_scenes", 0))
         self.universe = context.universe
 
@@ -109,7 +103,7 @@ class CRNSolver(_Falsifier):
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
         self.generator = self._load(ConjectureGenerator)
-        self.beams = _int(self.options, "beams", 300, low=1)
+        self.beams = _int(self.options, "beams", BEAMS, low=1)
         self.class_of = self._classes()
 
     def solve(self, task: Task) -> Answer:
@@ -143,7 +137,7 @@ class EmpRSolver(_Neural):
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
         self.generator = self._load(ConjectureGenerator)
-        self.beams = _int(self.options, "beams", 300, low=1)
+        self.beams = _int(self.options, "beams", BEAMS, low=1)
         self.class_of = self._classes()
         self.texts = dialect_texts(self.universe)
 

@@ -22,11 +22,12 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from rulelang.errors import RulelangError
-from rulelang.universe import ODEEN, Universe
+from rulelang.universe import Universe
 
 from . import checkpoint
+from .model import set_threads  # noqa: F401  (re-exported for rulelang train)
 from .nets import NetConfig, build, n_params
-from .vocab import PAD, Vocab
+from .vocab import PAD, Vocab, dialect_classes
 
 KINDS = ("interpreter", "generator", "empiricist")
 #: The generator is validated by recall among this many distinct conjectures.
@@ -281,30 +282,11 @@ def _validation(kind: str, dataset: Any, cfg: TrainConfig, vocab: Vocab) -> Any:
     return scenes, labels, torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)), torch.from_numpy(ev.labels[:n, :m])
 
 
-def dialect_classes(universe: Universe = ODEEN) -> np.ndarray:
-    """``int32[n_rules]``: the semantic class of each dialect rule (for de-duplication and scoring)."""
-    from rulelang.enumerate import Dialect
-
-    if universe not in _CLASSES:
-        _CLASSES[universe] = Dialect(universe).classes.class_of
-    return _CLASSES[universe]
-
-
-_CLASSES: dict[Universe, np.ndarray] = {}
-
-
 def _lr(cfg: TrainConfig, step: int) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
     frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
     return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac)))
-
-
-def set_threads(n: int) -> None:
-    """Use ``n`` CPU threads for torch (only on a real change: re-sizing torch's pool after
-    Numba's parallel kernels have run was measured to slow every later torch op tenfold)."""
-    if n and n != torch.get_num_threads():
-        torch.set_num_threads(n)
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -331,103 +313,146 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     (``cfg.steps`` larger than the checkpoint's extends it; 0 keeps the checkpoint's).
     ``slim`` writes the final file without its training state (smaller; cannot be resumed).
     Returns the final checkpoint's summary (step, best score, seconds, history).
+
+    The steps: read the checkpoint to resume from (:func:`_resumed`); check the
+    configuration against the regime's data and build the task's batches and validation
+    data (:func:`_prepare`); build or restore the model and optimizer (:class:`_Run`); then
+    step, validate and save until ``cfg.steps``.
     """
-    universe = dataset.universe
-    vocab = Vocab.for_dialect(universe)
-    ckpt: dict[str, Any] | None = None
-    if resume:
-        ckpt = checkpoint.load(out, cfg.kind)
-        if "state" not in ckpt:
-            raise RulelangError("a slim model has no training state to resume from", code="E703", path=out)
-        if list(ckpt["vocab"]) != list(vocab.words):
-            raise RulelangError("the model's vocabulary differs from this dialect's", code="E703", path=out)
+    vocab = Vocab.for_dialect(dataset.universe)
+    ckpt = _resumed(out, cfg, vocab) if resume else None
+    if ckpt is not None:
         cfg = replace(TrainConfig.from_dict(ckpt["train"]), steps=max(cfg.steps, ckpt["train"]["steps"]))
+    task = _prepare(dataset, cfg, vocab)
+    run = _Run(task, dataset, pick_device(device), ckpt)
+    while run.step < task.cfg.steps:
+        stats = run.train_step()
+        if run.step % task.cfg.eval_every == 0 or run.step == task.cfg.steps:
+            stats.update(run.validate())
+            checkpoint.save(out, run.snapshot(final=run.step == task.cfg.steps, slim=slim))
+        if report:
+            report(run.step, stats)
+    if ckpt is not None and int(ckpt["step"]) >= task.cfg.steps:  # nothing left to do: still write it
+        checkpoint.save(out, run.snapshot(final=True, slim=slim))
+    return {"step": run.step, "best_score": run.best, "best_step": run.best_step, "seconds": run.seconds,
+            "params": n_params(run.model), "history": run.history, "out": str(out)}
+
+
+def _resumed(out: str, cfg: TrainConfig, vocab: Vocab) -> dict[str, Any]:
+    """The checkpoint at ``out`` to go on from (it must carry its training state)."""
+    ckpt = checkpoint.load(out, cfg.kind)
+    if "state" not in ckpt:
+        raise RulelangError("a slim model has no training state to resume from", code="E703", path=out)
+    if list(ckpt["vocab"]) != list(vocab.words):
+        raise RulelangError("the model's vocabulary differs from this dialect's", code="E703", path=out)
+    return ckpt
+
+
+def _prepare(dataset: Any, cfg: TrainConfig, vocab: Vocab) -> _Task:
+    """Check ``cfg`` against the regime's data; the task with its batches and validation data."""
+    universe = dataset.universe
     if cfg.kind not in TASKS:
         raise RulelangError(f"no learner {cfg.kind!r}", code="E505", expected=KINDS)
     if cfg.steps < 1 or cfg.batch < 1 or cfg.scenes < 1 or cfg.table_size < 1:
         raise RulelangError("steps, batch, scenes and table size must be positive", code="E505")
-    samples = dataset.training(cfg.regime)
-    # The validation data first: it may run the checker's parallel Numba kernels, which slow
-    # torch down badly when they start after torch's own thread pool.
-    task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
     if cfg.mine and cfg.kind != "interpreter":
         raise RulelangError(f"--mine is for the interpreter, not the {cfg.kind}", code="E505")
     if cfg.kind == "interpreter" and 0 < cfg.mine <= cfg.scenes:
         raise RulelangError(f"--mine {cfg.mine} must exceed --scenes {cfg.scenes} (0: no mining)", code="E505")
+    samples = dataset.training(cfg.regime)
     if cfg.kind == "generator" and 0 < cfg.synthetic < min(cfg.table_size, samples.scenes.shape[1]):
         raise RulelangError(f"--synthetic {cfg.synthetic} gives fewer scenes per rule than a table holds "
                             f"({min(cfg.table_size, samples.scenes.shape[1])})", code="E505")
+    # The validation data first: it may run the checker's parallel Numba kernels, which slow
+    # torch down badly when they start after torch's own thread pool.
+    task = TASKS[cfg.kind](cfg, samples, _validation(cfg.kind, dataset, cfg, vocab), vocab, universe)
     if cfg.kind == "generator" and cfg.synthetic > 0:
-        from .model import LearnedInterpreter, model_path
-        from .synthetic import synthetic_samples
+        _add_synthetic(task, dataset)
+    return task
 
-        path = model_path("interpreter", cfg.interpreter or None, cfg.regime)
-        interpreter = LearnedInterpreter.load(path, universe)
-        if interpreter.regime != cfg.regime:
-            raise RulelangError(f"the interpreter was trained in regime {interpreter.regime}, not {cfg.regime}",
-                                code="E703", path=str(path))
-        cfg = replace(cfg, interpreter=str(path))
-        task.cfg = cfg
-        task.add_synthetic(synthetic_samples(dataset, interpreter, cfg.synthetic, cfg.seed,
-                                             dialect_classes(universe)))
-    torch.manual_seed(cfg.seed)
-    netc = net_config(cfg.kind, vocab, universe, cfg.net)
-    model = build(cfg.kind, netc)
-    dev = pick_device(device)
-    model.to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, best, best_step, seconds = 0, -1.0, 0, 0.0
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    history: list[dict[str, float]] = []
-    if ckpt is not None:
-        model.load_state_dict(ckpt["state"]["model"])
-        opt.load_state_dict(ckpt["state"]["optimizer"])
-        best_state = ckpt["model"]
-        step, best, best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
-        seconds, history = float(ckpt["seconds"]), list(ckpt["history"])
 
-    def snapshot(final: bool) -> dict[str, Any]:
+def _add_synthetic(task: _Task, dataset: Any) -> None:
+    """The generator's synthetic tables, labelled by the regime's own learned interpreter."""
+    from .model import LearnedInterpreter, model_path
+    from .synthetic import synthetic_samples
+
+    cfg = task.cfg
+    path = model_path("interpreter", cfg.interpreter or None, cfg.regime)
+    interpreter = LearnedInterpreter.load(path, dataset.universe)
+    if interpreter.regime != cfg.regime:
+        raise RulelangError(f"the interpreter was trained in regime {interpreter.regime}, not {cfg.regime}",
+                            code="E703", path=str(path))
+    task.cfg = replace(cfg, interpreter=str(path))  # the checkpoint records which one
+    task.add_synthetic(synthetic_samples(dataset, interpreter, cfg.synthetic, cfg.seed,
+                                         dialect_classes(dataset.universe)))
+
+
+class _Run:
+    """The model, the optimizer and the bookkeeping of one training run (new or resumed)."""
+
+    def __init__(self, task: _Task, dataset: Any, device: torch.device, ckpt: dict[str, Any] | None) -> None:
+        cfg = self.cfg = task.cfg
+        self.task, self.device = task, device
+        self.universe = dataset.universe
+        self.data = {"path": str(dataset.path), "seed": int(dataset.seed)}
+        torch.manual_seed(cfg.seed)
+        self.netc = net_config(cfg.kind, task.vocab, self.universe, cfg.net)
+        self.model = build(cfg.kind, self.netc).to(device)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.step, self.best, self.best_step, self.seconds = 0, -1.0, 0, 0.0
+        self.best_state = self._copy_weights()
+        self.history: list[dict[str, float]] = []
+        if ckpt is not None:
+            self.model.load_state_dict(ckpt["state"]["model"])
+            self.opt.load_state_dict(ckpt["state"]["optimizer"])
+            self.best_state = ckpt["model"]
+            self.step, self.best, self.best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
+            self.seconds, self.history = float(ckpt["seconds"]), list(ckpt["history"])
+        self.model.train()
+
+    def _copy_weights(self) -> dict[str, Tensor]:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def train_step(self) -> dict[str, float]:
+        """One optimizer step on the batch of this step (a pure function of seed and step)."""
+        start = time.perf_counter()
+        b = {k: v.to(self.device) for k, v in self.task.batch(self.step).items()}
+        for group in self.opt.param_groups:
+            group["lr"] = _lr(self.cfg, self.step)
+        loss, acc = self.task.loss(self.model, b)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.step += 1
+        self.seconds += time.perf_counter() - start
+        self._last = {"loss": loss.item(), "acc": acc}
+        return dict(self._last)
+
+    def validate(self) -> dict[str, float]:
+        """Score on the validation split; keep the weights if they are the best so far."""
+        start = time.perf_counter()
+        self.model.eval()
+        val = self.task.validate(self.model)
+        self.model.train()
+        self.seconds += time.perf_counter() - start
+        stats = {f"val_{k}": v for k, v in val.items()}
+        self.history.append({"step": self.step, "seconds": round(self.seconds, 2), **self._last, **stats})
+        if val["score"] > self.best:
+            self.best, self.best_step = val["score"], self.step
+            self.best_state = self._copy_weights()
+        return stats
+
+    def snapshot(self, final: bool, slim: bool) -> dict[str, Any]:
+        """The checkpoint: the best weights to use, and (unless final and slim) the state to resume."""
+        cfg = self.cfg
         out_ckpt = {
-            "kind": cfg.kind, "net": netc.to_dict(), "vocab": list(vocab.words), "train": cfg.to_dict(),
-            "regime": cfg.regime, "universe": universe.name,
-            "data": {"path": str(dataset.path), "seed": int(dataset.seed)},
-            "step": step, "best_score": best, "best_step": best_step, "seconds": seconds,
-            "params": n_params(model), "history": history, "torch": str(torch.__version__),
-            "model": best_state,
+            "kind": cfg.kind, "net": self.netc.to_dict(), "vocab": list(self.task.vocab.words),
+            "train": cfg.to_dict(), "regime": cfg.regime, "universe": self.universe.name, "data": self.data,
+            "step": self.step, "best_score": self.best, "best_step": self.best_step, "seconds": self.seconds,
+            "params": n_params(self.model), "history": self.history, "torch": str(torch.__version__),
+            "model": self.best_state,
         }
         if not (final and slim):
-            out_ckpt["state"] = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+            out_ckpt["state"] = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict()}
         return out_ckpt
-
-    model.train()
-    while step < cfg.steps:
-        start = time.perf_counter()
-        b = {k: v.to(dev) for k, v in task.batch(step).items()}
-        for group in opt.param_groups:
-            group["lr"] = _lr(cfg, step)
-        loss, acc = task.loss(model, b)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1
-        seconds += time.perf_counter() - start
-        stats = {"loss": loss.item(), "acc": acc}
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            start = time.perf_counter()
-            model.eval()
-            val = task.validate(model)
-            model.train()
-            seconds += time.perf_counter() - start
-            stats.update({f"val_{k}": v for k, v in val.items()})
-            history.append({"step": step, "seconds": round(seconds, 2), **stats})
-            if val["score"] > best:
-                best, best_step = val["score"], step
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            checkpoint.save(out, snapshot(final=step == cfg.steps))
-        if report:
-            report(step, stats)
-    if ckpt is not None and int(ckpt["step"]) >= cfg.steps:
-        checkpoint.save(out, snapshot(final=True))
-    return {"step": step, "best_score": best, "best_step": best_step, "seconds": seconds,
-            "params": n_params(model), "history": history, "out": str(out)}

@@ -103,6 +103,19 @@ def dialect_texts(universe: Universe = ODEEN) -> tuple[str, ...]:
     return tuple(format_rule(r) for r in dialect_rules(universe))
 
 
+def dialect_classes(universe: Universe = ODEEN) -> np.ndarray:
+    """``int32[n_rules]``: the semantic class of each dialect rule (to merge equivalent
+    conjectures, and to score). Built once per universe and process."""
+    from rulelang.enumerate import Dialect
+
+    if universe not in _CLASSES:
+        _CLASSES[universe] = Dialect(universe).classes.class_of
+    return _CLASSES[universe]
+
+
+_CLASSES: dict[Universe, np.ndarray] = {}
+
+
 class RuleTrie:
     """Every dialect rule as a path of word ids ending in ``<eos>``.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .ast import Rule
 from .errors import RulelangError
+from .lines import entry_lines, split_comment  # noqa: F401  (split_comment: part of this API)
 from .parser import parse
 from .printer import format_rule
 from .universe import ODEEN, Universe
@@ -54,22 +55,14 @@ class RuleFile:
     errors: list[RulelangError] = field(default_factory=list)
 
 
-def split_comment(line: str) -> tuple[str, str | None]:
-    """``'zero red  # note'`` -> ``('zero red  ', '# note')``."""
-    code, hash_, rest = line.partition("#")
-    return (code, hash_ + rest) if hash_ else (line, None)
-
-
 def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = ODEEN,
                     dialect: bool = False) -> RuleFile:
     """Parse every line of a rule file; never raises for bad lines (see ``errors``)."""
     lines = text.splitlines()
     result = RuleFile(path=path, lines=lines)
     names: dict[str, int] = {}
-    for lineno, raw in enumerate(lines, start=1):
-        code, comment = split_comment(raw)
-        if not code.strip():
-            continue
+    for line in entry_lines(lines):
+        lineno, raw, code, comment = line.number, line.raw, line.code, line.comment
         name = None
         m = _LABEL.match(code)
         if m:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import RulelangError
-from .rulefile import split_comment
+from .lines import entry_lines
 from .universe import ODEEN, Universe
 
 LABELS = {"true": True, "false": False}
@@ -63,11 +63,9 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     lines = text.splitlines()
     result = SceneFile(path=path, lines=lines)
     seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
-    for lineno, raw in enumerate(lines, start=1):
-        code, _ = split_comment(raw)
-        if not code.strip():
-            continue
-        start = len(code) - len(code.lstrip())
+    for line in entry_lines(lines):
+        lineno, raw, code = line.number, line.raw, line.code
+        start = line.column - 1
         words = code.split()
         col_of = _word_columns(code)
 

@@ -12,7 +12,7 @@ the byte order of their strings (the order the golden data uses).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping, Sequence
 
@@ -57,8 +57,6 @@ class Universe:
     shapes: tuple[str, ...]
     orientations: tuple[str, ...]
     relations: tuple[str, ...] = KNOWN_RELATIONS
-    # ANSI colours used to draw pieces of each colour in a terminal.
-    ansi: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.length <= 63:
@@ -264,6 +262,5 @@ ODEEN = Universe(
     colors=("red", "blue"),
     shapes=("block", "pyramid"),
     orientations=("pointing_up", "pointing_down"),
-    ansi={"red": "\x1b[31m", "blue": "\x1b[34m"},
 )
 """The Odeen world of the paper: 6 cells, 7 glyphs, 117,649 scenes."""

@@ -139,7 +139,7 @@ class NoJitWorker:
 
     def __call__(self, rules: Sequence[Rule], scenes: np.ndarray, universe: Universe = ODEEN) -> np.ndarray:
         fields = {f.name: getattr(universe, f.name) for f in dataclasses.fields(universe)}
-        fields["pieces"], fields["ansi"] = dict(fields["pieces"]), dict(fields["ansi"])
+        fields["pieces"] = dict(fields["pieces"])
         data = pickle.dumps((list(rules), np.asarray(scenes), fields))
         self.proc.stdin.write(struct.pack("<Q", len(data)) + data)  # type: ignore[union-attr]
         self.proc.stdin.flush()  # type: ignore[union-attr]

@@ -215,30 +215,34 @@ def test_strict_interpreter_search_answers_a_table_its_interpreter_can_fit(
 
 
 def test_the_neural_student_plays_a_whole_game_against_a_secret_and_never_guesses_outside_the_dialect(
-        interp_models):
+        interp_models, dialect):
     import io
 
     from rulelang.interp.zendo import NeuralStudent
     from rulelang.parser import parse
-    from rulelang.search.zendo import Console, Oracle
+    from rulelang.search.zendo import Console, Oracle, StudentGame
 
     secret = parse("at_least 1 red")
     student = NeuralStudent(LearnedInterpreter.load(interp_models["interpreter"]),
-                            ConjectureGenerator.load(interp_models["generator"]), oracle=Oracle(secret),
-                            beams=8, pool=256, max_questions=12, max_guesses=4, seed=1)
+                            ConjectureGenerator.load(interp_models["generator"]), beams=8, pool=256, seed=1)
+    game = StudentGame(student, oracle=Oracle(secret), max_questions=12, max_guesses=4)
     out = io.StringIO()
-    result = student.play(Console(iter(()), out))
+    result = game.play(Console(iter(()), out))
     text = out.getvalue()
     assert result.outcome in ("solved", "gave-up")
-    assert student.asked <= 12 and student.guesses <= 4
+    assert game.asked <= 12 and game.guesses <= 4
     # Every answer it was given is the secret's, and every guess is a dialect rule.
     for scene, label in zip(result.table.texts, result.table.labels):
         assert Oracle(secret).label(scene) == bool(label)
     guesses = [line.split(": ", 1)[1].split("  (")[0] for line in text.splitlines()
                if line.startswith("I think the rule is: ")]
-    assert len(guesses) == student.guesses
+    assert len(guesses) == game.guesses
+    texts = dialect.texts
+    canonical = {int(c): texts[int(i)] for c, i in enumerate(dialect.classes.canonical)}
     for g in guesses:
         parse(g, dialect=True)
+        # Reported in canonical form: the simplest rule of the conjecture's phenomenon.
+        assert canonical[int(dialect.classes.class_of[texts.index(g)])] == g
     if result.outcome == "solved":
         assert Oracle(secret).judge(parse(result.rule)) is None
 

@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch", reason="the neural tests need torch: pip in
 import rulelang.interp.train as T
 from rulelang.interp import checkpoint
 from rulelang.interp.model import LearnedInterpreter
+from rulelang.interp.vocab import dialect_classes
 from interp_fixtures import *  # noqa: F401,F403
 from interp_fixtures import NET, OTHER_REGIME, REGIME, tiny_cfg
 from rulelang.cli import main
@@ -195,7 +196,7 @@ def test_a_bad_configuration_is_refused_before_training(interp_data, tmp_path, c
 
 
 def test_dialect_classes_are_computed_once(class_of, monkeypatch):
-    first = T.dialect_classes()
+    first = dialect_classes()
     assert np.array_equal(first, class_of)
 
     def no_more(*args, **kw):
@@ -204,7 +205,7 @@ def test_dialect_classes_are_computed_once(class_of, monkeypatch):
     import rulelang.enumerate
 
     monkeypatch.setattr(rulelang.enumerate, "Dialect", no_more)
-    assert T.dialect_classes() is first
+    assert dialect_classes() is first
 
 
 # -- rulelang train ---------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def cli(*argv: str) -> tuple[int, str]:
 
 def _train_args(data, *extra: str) -> list[str]:
     return ["train", "interpreter", "--regime", "15,20", "--data", str(data.path), "--eval-every", "10",
-            "--width", "16", "--batch", "8", "--scenes", "8", "-q", *extra]
+            "--d-model", "16", "--batch", "8", "--scenes", "8", "-q", *extra]
 
 
 def test_rulelang_train_writes_a_model_and_resume_goes_on(interp_data, tmp_path):

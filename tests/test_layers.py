@@ -206,3 +206,25 @@ def test_bench_and_tests_do_not_edit_sys_path():
                 if re.search(r"sys\.path\.(insert|append)|sys\.path\s*=", line) and p.name != "test_layers.py":
                     offenders.append(f"{p.relative_to(REPO)}:{no}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+#: The modules that use trained models; none may reach the training code.
+INFERENCE = ("rulelang.interp.model", "rulelang.interp.solvers", "rulelang.interp.zendo",
+             "rulelang.interp.decode", "rulelang.interp.vocab", "rulelang.interp.nets",
+             "rulelang.interp.checkpoint")
+
+
+def test_neural_inference_never_imports_training():
+    graph: dict[str, set[str]] = {}
+    for imp in all_imports():
+        targets = {imp.target} | {f"{imp.target}.{n}" for n in imp.names}
+        graph.setdefault(imp.importer, set()).update(t for t in targets if t.startswith("rulelang.interp"))
+    for start in INFERENCE:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            todo.extend(graph.get(m, ()))
+        assert "rulelang.interp.train" not in seen, f"{start} reaches rulelang.interp.train"

@@ -14,7 +14,7 @@ from rulelang.equivalence import equivalent
 from rulelang.parser import parse
 from rulelang.reference import evaluate
 from rulelang.universe import ODEEN
-from rulelang.search.zendo import Console, MasterGame, Oracle, StudentGame
+from rulelang.search.zendo import Console, MasterGame, Oracle, SearchStudent, StudentGame
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 SECRET = "at_least 1 red touching blue"
@@ -83,7 +83,7 @@ def test_the_student_with_a_secret_plays_alone_and_names_the_rule(index, monkeyp
 
 def test_the_student_turns_to_the_full_language_when_the_dialect_fails(index):
     secret = parse("exactly 4 red")
-    game = StudentGame(index, oracle=Oracle(secret), synth_max_size=6, synth_timeout=30)
+    game = StudentGame(SearchStudent(index, synth_max_size=6, synth_timeout=30), oracle=Oracle(secret))
     out = io.StringIO()
     result = game.play(Console(iter([]), out))
     assert result.outcome == "solved" and equivalent(parse(result.rule), secret).equivalent
@@ -108,7 +108,7 @@ def _answering(out: io.StringIO, rule, garbage_every: int = 3):
 def test_the_student_asks_a_person_and_shrugs_off_garbage_answers(index):
     rule = parse("zero red and at_least 1 block")
     out = io.StringIO()
-    game = StudentGame(index)
+    game = StudentGame(SearchStudent(index))
     result = game.play(Console(_answering(out, rule), out, echo=True))
     assert result.outcome == "solved" and equivalent(parse(result.rule), rule).equivalent
     assert "please answer true or false" in out.getvalue()
@@ -136,14 +136,71 @@ def _disputing(out: io.StringIO, rule):
 
 def test_a_counterexample_that_agrees_with_the_guess_is_refused(index):
     out = io.StringIO()
-    result = StudentGame(index).play(Console(_disputing(out, parse(SECRET)), out, echo=True))
+    result = StudentGame(SearchStudent(index)).play(Console(_disputing(out, parse(SECRET)), out, echo=True))
     assert result.outcome == "quit" and result.guesses == 1
     assert "that is not a counterexample" in out.getvalue()
 
 
 def test_the_student_stops_cleanly_at_end_of_input(index):
-    result = StudentGame(index).play(Console(iter(["true", "false"]), io.StringIO()))
+    result = StudentGame(SearchStudent(index)).play(Console(iter(["true", "false"]), io.StringIO()))
     assert result.outcome == "eof" and result.scenes_asked == 2
+
+
+class _Scripted:
+    """A student that asks two fixed scenes, then guesses the same rule every time."""
+
+    intro = "scripted"
+
+    def __init__(self, guess: str) -> None:
+        self.guess, self.moves = guess, 0
+
+    def move(self, table, *, may_ask=True):
+        from rulelang.search.zendo import Ask, Guess
+
+        self.moves += 1
+        if len(table) < 2 and may_ask:
+            return Ask(["A.....", "b....."][len(table)])
+        return Guess(self.guess, 0.5)
+
+
+def test_any_student_plays_through_the_one_game_loop_which_enforces_the_limits():
+    from rulelang.search.zendo import GiveUp, Guess
+
+    game = StudentGame(_Scripted("zero red"), oracle=Oracle(parse("zero blue")), max_guesses=3)
+    out = io.StringIO()
+    result = game.play(Console(iter(()), out))
+    # Two questions, then wrong guesses until the limit: the game, not the student, stops it.
+    assert result.outcome == "gave-up" and result.scenes_asked == 2 and result.guesses == 3
+    assert "I give up after 3 wrong guesses." in out.getvalue()
+    for scene, value in result.table.pairs():
+        assert evaluate(parse("zero blue"), scene, ODEEN) == value
+    assert isinstance(game.move(), GiveUp) and not isinstance(game.move(), Guess)
+
+
+def test_a_counterexample_the_table_already_holds_is_taken_when_the_guess_contradicts_it():
+    game = StudentGame(_Scripted("zero red"))
+    game.move()
+    game.answer(False)  # A..... is false: "zero red" agrees
+    game.move()
+    game.answer(True)  # b..... is true
+    assert game.move().rule == "zero red"
+    assert "earlier" in game.reject("A.....", True)  # contradicts the answer given before
+    assert game.reject("A.....", False) is not None  # the guess says false too: no counterexample
+    assert game.reject("b.....", False) is not None  # contradicts the earlier answer
+    game2 = StudentGame(_Scripted("at_least 1 red"))
+    game2.move()
+    game2.answer(False)
+    game2.move()
+    game2.answer(True)
+    game2.move()
+    assert game2.reject("A.....", False) is None and len(game2.table) == 2
+
+
+def test_help_lists_the_answers_and_end_of_input_abandons_the_game(index, monkeypatch):
+    code, text = _play(["--machine", "student"], "help\n", monkeypatch)
+    assert code == 0
+    assert "yes/no" in text and "white/black" in text and "quit stops the game" in text
+    assert text.rstrip().endswith("game abandoned (end of input)")
 
 
 def _even_pieces(scene: str) -> bool:
@@ -176,7 +233,7 @@ def _contradicting(out: io.StringIO, answers: list[str]):
 
 def test_answers_no_phenomenon_fits_are_noticed_and_the_nearest_rules_offered(index):
     out, answers = io.StringIO(), []
-    game = StudentGame(index, synth_max_size=3, synth_timeout=2)
+    game = StudentGame(SearchStudent(index, synth_max_size=3, synth_timeout=2))
     result = game.play(Console(_contradicting(out, answers), out, echo=True))
     text = out.getvalue()
     assert result.outcome in ("quit", "gave-up")
@@ -193,7 +250,7 @@ def test_answers_no_phenomenon_fits_are_noticed_and_the_nearest_rules_offered(in
 
 def test_the_student_at_the_terminal_survives_contradicting_answers(index, monkeypatch):
     out, answers = io.StringIO(), []
-    StudentGame(index, synth_max_size=3, synth_timeout=2).play(Console(_contradicting(out, answers), out, echo=True))
+    StudentGame(SearchStudent(index, synth_max_size=3, synth_timeout=2)).play(Console(_contradicting(out, answers), out, echo=True))
     code, text = _play(["--machine", "student", "--max-size", "3", "--timeout", "2"],
                        "\n".join(answers) + "\n", monkeypatch)  # the same answers on standard input
     assert code == 0 and "nearest dialect rules" in text and "Traceback" not in text

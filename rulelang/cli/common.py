@@ -13,6 +13,12 @@ from ..universe import ODEEN, Universe
 
 RESET = "\x1b[0m"
 
+#: Terminal colours of the colour words a universe may use (a piece of another colour is
+#: drawn plain). Drawing lives here, with the command line: a universe is data.
+ANSI = {"red": "\x1b[31m", "blue": "\x1b[34m", "green": "\x1b[32m", "yellow": "\x1b[33m",
+        "magenta": "\x1b[35m", "purple": "\x1b[35m", "cyan": "\x1b[36m", "white": "\x1b[37m",
+        "black": "\x1b[90m", "grey": "\x1b[90m", "gray": "\x1b[90m", "orange": "\x1b[38;5;208m"}
+
 
 def add_output_options(p: argparse.ArgumentParser, formats: Iterable[str] = ("text", "json")) -> None:
     p.add_argument("--format", choices=tuple(formats), default=tuple(formats)[0], help="output format")
@@ -44,7 +50,7 @@ def draw_scene(scene: str, color: bool, universe: Universe = ODEEN) -> str:
     parts = []
     for ch in scene:
         words = universe.pieces.get(ch, ())
-        code = next((universe.ansi[w] for w in words if w in universe.ansi), "")
+        code = next((ANSI[w] for w in words if w in universe.colors and w in ANSI), "")
         parts.append(f"{code}{ch}{RESET}" if code else ch)
     return "".join(parts)
 

@@ -43,18 +43,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="student: the exact version-space search (default), or the neural CRN "
                         "(conjecture generator + learned interpreter; the shipped models unless "
                         "--interpreter/--generator are given)")
-    p.add_argument("--beams", type=int, default=100, metavar="B", help="student crn: conjectures per turn (100)")
+    p.add_argument("--beams", type=int, default=None, metavar="B",
+                   help="student crn: conjectures per turn (default: the CRN's, as in 'bench --solver crn')")
     p.add_argument("--interpreter", metavar="FILE", help="student crn: interpreter checkpoint")
     p.add_argument("--generator", metavar="FILE", help="student crn: generator checkpoint")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the pieces (auto: on a terminal, unless NO_COLOR is set)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="student: also show the student's own conjecture when it reports a simpler "
+                        "equivalent rule")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.errors import RulelangError
     from rulelang.parser import parse
-    from rulelang.search.zendo import Console, MasterGame, Oracle, StudentGame, random_secret
+    from rulelang.search.zendo import (Console, MasterGame, Oracle, SearchStudent, StudentGame,
+                                       play_master, play_student, random_secret)
 
     color = use_color(args, out)
     secret = None
@@ -69,26 +74,25 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_ERROR
     stdin = sys.stdin
     echo = not (hasattr(stdin, "isatty") and stdin.isatty())
-    con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color))
+    con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color), verbose=args.verbose)
     if args.machine == "master":
-        game = MasterGame(secret if secret is not None else random_secret(args.seed))
-        game.play(con, color)
-    elif args.student == "crn":
-        if args.beams < 1:
+        play_master(MasterGame(secret if secret is not None else random_secret(args.seed)), con, color)
+        return EXIT_OK
+    if args.student == "crn":
+        if args.beams is not None and args.beams < 1:
             out.write("rulelang play: --beams must be at least 1\n")
             return EXIT_ERROR
-        from rulelang.interp.model import ConjectureGenerator, LearnedInterpreter, model_path
+        from rulelang.interp.model import BEAMS, ConjectureGenerator, LearnedInterpreter, model_path
         from rulelang.interp.zendo import NeuralStudent
 
-        neural = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter)),
-                               ConjectureGenerator.load(model_path("generator", args.generator)),
-                               oracle=Oracle(secret) if secret is not None else None, beams=args.beams,
-                               seed=args.seed or 0)
-        neural.play(con, color)
+        student = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter)),
+                                ConjectureGenerator.load(model_path("generator", args.generator)),
+                                beams=args.beams or BEAMS, seed=args.seed or 0)
+        game = StudentGame(student, oracle=Oracle(secret) if secret is not None else None,
+                           max_questions=60)
     else:
-        student = StudentGame(oracle=Oracle(secret) if secret is not None else None,
-                              confidence=args.confidence, criterion=args.criterion,
-                              prior=args.prior, synth_max_size=args.max_size,
-                              synth_timeout=args.timeout)
-        student.play(con, color)
+        student = SearchStudent(confidence=args.confidence, criterion=args.criterion, prior=args.prior,
+                                synth_max_size=args.max_size, synth_timeout=args.timeout)
+        game = StudentGame(student, oracle=Oracle(secret) if secret is not None else None)
+    play_student(game, con, color)
     return EXIT_OK

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="scenes per rule (interpreter) or query scenes per table (empiricist)")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
     p.add_argument("--eval-every", type=int, default=None, metavar="N", help="validate every N steps")
-    p.add_argument("--width", type=int, default=None, metavar="D", help="model width d")
+    p.add_argument("--d-model", type=int, default=None, metavar="D",
+                   help="the network's hidden size d (per learner default)")
     p.add_argument("--arch", choices=("attention", "slots"), default=None,
                    help="interpreter architecture (attention, the default; slots: cheaper per scene)")
     p.add_argument("--mine", type=int, default=None, metavar="M",
@@ -87,8 +88,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                                  ("mine", args.mine), ("synthetic", args.synthetic), ("interpreter", args.interpreter))
                if v is not None}
     net = dict(cfg.net)
-    if args.width is not None:
-        net["d"] = args.width
+    if args.d_model is not None:
+        net["d"] = args.d_model
     if args.arch is not None:
         net["arch"] = args.arch
     if net != cfg.net:

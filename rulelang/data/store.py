@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import RulelangError
 from ..io import write_atomic
-from ..rulefile import split_comment
+from ..lines import entry_lines
 
 FORMAT = "rulelang-data"
 VERSION = 1
@@ -170,13 +170,10 @@ def read_rules(root: str | os.PathLike, name: str, manifest: Mapping[str, Any],
     data = read_checked(root, name, manifest)
     path = str(Path(root) / name)
     out = []
-    for lineno, line in enumerate(data.decode("utf-8").splitlines(), start=1):
-        code, _ = split_comment(line)
-        text = code.strip()
-        if not text:
-            continue
+    for line in entry_lines(data.decode("utf-8").splitlines()):
+        text = line.code.strip()
         if text not in index:
             raise RulelangError(f"not a rule of the dialect: {text!r}", code="E501", path=path,
-                                line=lineno)
+                                line=line.number)
         out.append(index[text])
     return np.array(out, dtype=np.int64)

@@ -1,0 +1,50 @@
+"""The line reader every line-oriented file of rulelang shares: rule files, scene files,
+data set rule lists.
+
+A file is a sequence of lines; ``#`` starts a comment that runs to the end of its line; a
+line with nothing but white space and comments holds no entry. :func:`entry_lines` yields
+the others with their 1-based number, the text as written, the code before the comment and
+the comment, so that each format parses its entries from the same records and a formatter
+can give back everything a user wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line that holds an entry.
+
+    Attributes:
+        number: 1-based line number.
+        raw: the line as written (without its line break).
+        code: the line before its comment (``raw`` when it has none).
+        comment: the ``# ...`` comment as written, or ``None``.
+    """
+
+    number: int
+    raw: str
+    code: str
+    comment: str | None
+
+    @property
+    def column(self) -> int:
+        """1-based column where the code starts (after leading white space)."""
+        return len(self.code) - len(self.code.lstrip()) + 1
+
+
+def split_comment(line: str) -> tuple[str, str | None]:
+    """``'zero red  # note'`` -> ``('zero red  ', '# note')``."""
+    code, hash_, rest = line.partition("#")
+    return (code, hash_ + rest) if hash_ else (line, None)
+
+
+def entry_lines(lines: Sequence[str]) -> Iterator[Line]:
+    """The lines of ``lines`` that hold an entry (not blank, not only a comment)."""
+    for number, raw in enumerate(lines, start=1):
+        code, comment = split_comment(raw)
+        if code.strip():
+            yield Line(number, raw, code, comment)
