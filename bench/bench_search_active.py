@@ -1,18 +1,22 @@
-"""Benchmark of issue 3: identify every dialect phenomenon by asking scenes.
+"""Benchmark of issues 3 and 15: identify every dialect phenomenon by asking scenes.
 
 For each of the 11,618 phenomena, an active learner starts from an empty table and asks
-:func:`search.next_scene` (expected information gain, uniform prior, every scene of the
-universe as a candidate question) until one phenomenon is left; the answers come from the
-hidden phenomenon's labels. All games are played at once as one decision tree
-(:func:`search.identify_all`), which gives the same questions as the one-game loop (the
-tests check this on samples, and this script re-plays ``--replay`` games one by one).
+:func:`search.next_scene` (every scene of the universe a candidate question) until one
+phenomenon is left; the answers come from the hidden phenomenon's labels. All games are
+played at once as one decision tree (:func:`search.identify_all`), which gives the same
+questions as the one-game loop (the tests check this on samples, and this script re-plays
+``--replay`` games one by one, the hardest ones included). Two policies, in the same run:
+``cover`` (the default: even splits, and a planned cover on the all-"false" path) and
+``gain`` (the greedy information-gain questioner of issue 3), with their ratios.
 
-Figures: mean and worst number of questions (targets: worst <= 15; the information bound
-is ceil(log2 11,618) = 14), the sweep's wall time (target: under a minute, warm, once the
-index is in memory; its one-off set-up — class rows and distinct scenes — reported apart),
-and a certificate that bounds the worst case of *any* questioner from below: phenomena
-with pairwise disjoint, nonempty true-scene sets (the phenomenon true nowhere needs one
-question per such phenomenon).
+Figures: worst and mean number of questions and the share of phenomena named within 15
+(targets: worst <= 40, mean <= 14.5, share >= 82 %); the sweep's wall time (target <= 10 s,
+warm; the one-off set-up — class rows, distinct scenes, the cover plan — apart); one
+``next_scene`` on the states of the re-played games (target: median <= 50 ms); and two
+certificates that bound the worst case of *any* questioner from below: phenomena with
+pairwise disjoint true scenes (issue 3), and the weighted bound of
+:mod:`search.cover` (checked again from the class rows). A histogram of questions per
+phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
 
 Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--out PATH]``
 """
@@ -26,23 +30,72 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
+from _common import ROOT, stats, verdict, write_result  # bench/ is on sys.path: the folder of the script
 
-TARGET_WORST = 15
-TARGET_SECONDS = 60.0
+TARGET_WORST = 40
+TARGET_MEAN = 14.5
+TARGET_SHARE = 0.82
+TARGET_SECONDS = 10.0
+TARGET_NEXT_MS = 50.0
+POLICIES = ("cover", "gain")
 
 
-def replay(ix, hidden: int) -> int:
-    """One game, question by question, with the public API."""
+def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
+    """One game, question by question, with the public API (``states`` collects the version spaces)."""
     from rulelang.search import VersionSpace, next_scene
 
     vs, asked = VersionSpace.everything(ix), 0
     while len(vs) > 1:
-        q = next_scene(vs)
+        if states is not None:
+            states.append(vs)
+        q = next_scene(vs, criterion=criterion)
         vs = vs.observe(q.scene_id, bool(ix.labels_of(hidden, [q.scene_id])[0]))
         asked += 1
     assert vs.ids.tolist() == [hidden]
     return asked
+
+
+def time_next_scene(states, criterion: str, runs: int) -> list[float]:
+    """Median seconds of one ``next_scene`` per state, over ``runs`` passes."""
+    from rulelang.search import next_scene
+
+    per = []
+    for vs in states:
+        t = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            next_scene(vs, criterion=criterion)
+            t.append(time.perf_counter() - t0)
+        per.append(statistics.median(t))
+    return per
+
+
+def share(sweep, within: int = 15) -> float:
+    return float((sweep.played <= within).mean())
+
+
+def plot(sweeps: dict, path: Path, bound: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    top = max(s.worst for s in sweeps.values())
+    bins = np.arange(0, top + 2) - 0.5
+    for (name, s), color in zip(sweeps.items(), ("tab:blue", "tab:gray")):
+        label = f"{name}: mean {s.mean:.2f}, worst {s.worst}"
+        ax.hist(s.played, bins=bins, histtype="step", linewidth=1.6, color=color, label=label)
+    ax.axvline(bound, color="tab:red", linestyle="--", linewidth=1, label=f"no questioner does better than {bound} in the worst case")
+    ax.set_yscale("log")
+    ax.set_xlabel("questions to name the phenomenon")
+    ax.set_ylabel("phenomena (log)")
+    ax.set_title("Identifying each of the 11,618 Odeen phenomena by questions")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main() -> int:
@@ -55,6 +108,7 @@ def main() -> int:
     runs = 1 if args.quick else args.runs
 
     from rulelang.search import identify_all
+    from rulelang.search.cover import check_bound, cover_plan, lower_bound
     from rulelang.search.index import dialect_index
     from rulelang.search.sweep import disjoint_witnesses
 
@@ -62,61 +116,97 @@ def main() -> int:
     t0 = time.perf_counter()
     ix.class_rows, ix.distinct_scenes  # noqa: B018 - the one-off set-up, timed apart
     setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plan = cover_plan(ix)
+    plan_s = time.perf_counter() - t0
+    identify_all(criterion="gain")  # warm the kernels: the timed sweeps are warm
 
-    sweeps = [identify_all() for _ in range(runs)]
-    sweep = sweeps[0]
-    assert all(np.array_equal(s.queries, sweep.queries) for s in sweeps)
-    seconds = [s.seconds for s in sweeps]
+    sweeps, seconds = {}, {}
+    for name in POLICIES:
+        done = [identify_all(criterion=name) for _ in range(runs)]
+        assert all(np.array_equal(s.queries, done[0].queries) for s in done), "same policy, same tree"
+        sweeps[name], seconds[name] = done[0], [s.seconds for s in done]
+    new, old = sweeps["cover"], sweeps["gain"]
 
     rng = np.random.default_rng(0)
-    hidden = rng.choice(ix.n_classes, 3 if args.quick else args.replay, replace=False)
-    worst_class = int(np.argmax(sweep.queries))
-    replays = {int(c): replay(ix, int(c)) for c in list(hidden) + [worst_class]}
-    assert all(sweep.queries[c] == q for c, q in replays.items()), "sweep and replay disagree"
+    hidden = [int(c) for c in rng.choice(ix.n_classes, 3 if args.quick else args.replay, replace=False)]
+    states: list = []
+    replays = {}
+    for name, s in sweeps.items():
+        games = hidden + [int(np.argmax(s.queries)), plan.hidden]
+        replays[name] = {c: replay(ix, c, name, states if name == "cover" else None) for c in games}
+        assert all(s.queries[c] == q for c, q in replays[name].items()), f"{name}: sweep and replay disagree"
+    next_ms = {name: [1000 * t for t in time_next_scene(states, name, 3 if args.quick else 5)] for name in POLICIES}
 
     t0 = time.perf_counter()
     witnesses = disjoint_witnesses(ix)
-    witness_seconds = time.perf_counter() - t0
+    witness_s = time.perf_counter() - t0
     rows = ix.class_rows[witnesses]
     assert all(not (rows[i + 1:] & rows[i]).any() for i in range(len(witnesses)))
-    false_class = np.flatnonzero(ix.true_counts == 0)
+    t0 = time.perf_counter()
+    lb = lower_bound(ix)
+    bound_s = time.perf_counter() - t0
+    assert check_bound(ix, lb) == lb.bound and lb.bound >= len(witnesses)
 
+    plot_path = ROOT / "bench" / "plots" / "search_active_histogram.png"
+    plot(sweeps, plot_path, lb.bound)
+    med = {name: statistics.median(v) for name, v in seconds.items()}
+    next_med = {name: statistics.median(v) for name, v in next_ms.items()}
     payload = {
         "phenomena": ix.n_classes, "candidate_scenes": ix.n_scenes,
         "distinct_scenes": int(ix.distinct_scenes.shape[0]),
-        "criterion": "gain (uniform prior; minimax picks the same scenes)",
-        "mean_queries": sweep.mean, "worst_queries": sweep.worst,
-        "information_bound": sweep.information_bound,
-        "worst_case_lower_bound_any_strategy": int(len(witnesses)),
-        "lower_bound_witnesses": [ix.texts[c] for c in witnesses],
-        "constant_false_class": [ix.texts[c] for c in false_class],
-        "queries_of_constant_false": [int(sweep.queries[c]) for c in false_class],
-        "hardest": [{"rule": ix.texts[c], "queries": int(sweep.queries[c])}
-                    for c in np.argsort(-sweep.queries, kind="stable")[:10]],
-        "histogram": sweep.histogram(), "tree_questions": sweep.nodes,
-        "root_scene": sweep.root_scene,
-        "sweep_s": stats(seconds), "setup_s": setup, "witness_s": witness_seconds,
-        "replayed_games": replays,
-        "target_worst": TARGET_WORST, "verdict_worst": verdict(sweep.worst, TARGET_WORST),
-        "target_seconds": TARGET_SECONDS,
-        "verdict_seconds": verdict(statistics.median(seconds), TARGET_SECONDS),
+        "policies": {name: {
+            "mean_queries": s.mean, "worst_queries": s.worst, "share_within_15": share(s),
+            "queries_of_constant_false": int(s.queries[plan.hidden]),
+            "histogram": s.histogram(), "tree_questions": s.nodes, "root_scene": s.root_scene,
+            "hardest": [{"rule": ix.texts[c], "queries": int(s.queries[c])}
+                        for c in np.argsort(-s.queries, kind="stable")[:10]],
+            "sweep_s": stats(seconds[name]),
+            "next_scene_ms": {"median": next_med[name], "p90": float(np.percentile(next_ms[name], 90)),
+                              "max": max(next_ms[name]), "states": len(states)},
+            "replayed_games": replays[name]} for name, s in sweeps.items()},
+        "ratios_cover_over_gain": {"worst": new.worst / old.worst, "mean": new.mean / old.mean,
+                                   "sweep_s": med["cover"] / med["gain"],
+                                   "next_scene_ms": next_med["cover"] / next_med["gain"]},
+        "plan": {"scenes": len(plan), "takes_over_at": plan.start, "state_classes": int(plan.elements.shape[0]),
+                 "build_or_load_s": plan_s},
+        "information_bound": new.information_bound,
+        "lower_bound_any_strategy": lb.bound, "lower_bound_relaxation": lb.relaxation,
+        "lower_bound_weighted_classes": int((lb.weights > 0).sum()), "lower_bound_s": bound_s,
+        "disjoint_family": int(len(witnesses)), "disjoint_witnesses": [ix.texts[c] for c in witnesses],
+        "witness_s": witness_s, "constant_false_class": ix.texts[plan.hidden],
+        "setup_s": setup,
+        "targets": {"worst": TARGET_WORST, "mean": TARGET_MEAN, "share_within_15": TARGET_SHARE,
+                    "sweep_s": TARGET_SECONDS, "next_scene_ms": TARGET_NEXT_MS},
+        "verdicts": {"worst": verdict(new.worst, TARGET_WORST), "mean": verdict(new.mean, TARGET_MEAN),
+                     "share_within_15": verdict(-share(new), -TARGET_SHARE),
+                     "sweep_s": verdict(med["cover"], TARGET_SECONDS),
+                     "next_scene_ms": verdict(next_med["cover"], TARGET_NEXT_MS)},
+        "plot": str(plot_path.relative_to(ROOT)),
     }
     path = write_result("search_active", payload, args.out)
-    print(f"identify all {ix.n_classes:,} phenomena from an empty table (gain, uniform prior, "
-          f"{ix.distinct_scenes.shape[0]:,} distinct of {ix.n_scenes:,} scenes):")
-    print(f"  mean {sweep.mean:.3f} questions, worst {sweep.worst} "
-          f"[target <= {TARGET_WORST}: {payload['verdict_worst']}]; information bound "
-          f"{sweep.information_bound}")
-    print(f"  no questioner can do better than {len(witnesses)} in the worst case: "
-          f"{len(witnesses)} phenomena have pairwise disjoint true scenes, and "
-          f"'{ix.texts[false_class[0]]}' (true nowhere) must rule out each ("
-          f"this sweep asks it {sweep.queries[false_class[0]]} questions)")
-    print(f"  sweep wall time: median {statistics.median(seconds):.2f} s, min {min(seconds):.2f} s "
-          f"[target < {TARGET_SECONDS:.0f} s: {payload['verdict_seconds']}]; one-off set-up "
-          f"{setup:.2f} s; {sweep.nodes:,} questions in the tree, first '{sweep.root_scene}'")
-    print(f"  re-played one by one: {len(replays)} games, same counts")
-    print(f"  histogram: {sweep.histogram()}")
-    print(f"wrote {path}")
+    v = payload["verdicts"]
+    print(f"identify all {ix.n_classes:,} phenomena from an empty table ({ix.distinct_scenes.shape[0]:,} "
+          f"distinct of {ix.n_scenes:,} scenes as questions):")
+    for name, s in sweeps.items():
+        print(f"  {name:>5}: mean {s.mean:.3f}, worst {s.worst}, {share(s):.1%} within 15; "
+              f"'{ix.texts[plan.hidden]}' (true nowhere) asked {s.queries[plan.hidden]}; "
+              f"sweep median {med[name]:.2f} s (min {min(seconds[name]):.2f}); next_scene median "
+              f"{next_med[name]:.1f} ms over {len(states)} states")
+    print(f"  cover/gain: worst {new.worst / old.worst:.3f}, mean {new.mean / old.mean:.4f}, sweep "
+          f"{med['cover'] / med['gain']:.2f}x, next_scene {next_med['cover'] / next_med['gain']:.2f}x")
+    print(f"  targets: worst <= {TARGET_WORST} {v['worst']}, mean <= {TARGET_MEAN} {v['mean']}, "
+          f"within 15 >= {TARGET_SHARE:.0%} {v['share_within_15']}, sweep <= {TARGET_SECONDS:.0f} s "
+          f"{v['sweep_s']}, next_scene <= {TARGET_NEXT_MS:.0f} ms {v['next_scene_ms']}")
+    print(f"  no questioner can do better than {lb.bound} in the worst case (weighted certificate on "
+          f"{payload['lower_bound_weighted_classes']} classes, relaxation {lb.relaxation:.2f}, "
+          f"re-checked from the class rows, {bound_s:.1f} s); disjoint family: {len(witnesses)}; "
+          f"information bound {new.information_bound}")
+    print(f"  plan: {len(plan)} scenes, from {plan.start} candidates on the all-false path "
+          f"({plan_s:.1f} s to build or load); set-up {setup:.2f} s")
+    print(f"  re-played one by one: {sum(len(r) for r in replays.values())} games, same counts")
+    print(f"  histograms: {', '.join(f'{n}: {s.histogram()}' for n, s in sweeps.items())}")
+    print(f"wrote {path} and {plot_path.relative_to(ROOT)}")
     return 0
 
 

@@ -25,6 +25,18 @@ class Span:
 
 _NO_SPAN = field(default=None, compare=False, repr=False)
 
+
+class _Pictured:
+    """A notebook shows a rule as a picture: its simplest satisfying and falsifying scenes."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        from .render import rule_html
+
+        return rule_html(self)  # type: ignore[arg-type]
+
+
 QUANTIFIERS = ("at_least", "exactly", "at_most", "zero")
 
 
@@ -70,7 +82,7 @@ class Obj:
 
 
 @dataclass(frozen=True)
-class Prop:
+class Prop(_Pictured):
     """``QUANTITY X`` or ``QUANTITY X REL Y``."""
 
     quantity: Quantity
@@ -85,20 +97,20 @@ class Prop:
 
 
 @dataclass(frozen=True)
-class Not:
+class Not(_Pictured):
     operand: "Rule"
     span: Span | None = _NO_SPAN
 
 
 @dataclass(frozen=True)
-class And:
+class And(_Pictured):
     left: "Rule"
     right: "Rule"
     span: Span | None = _NO_SPAN
 
 
 @dataclass(frozen=True)
-class Or:
+class Or(_Pictured):
     left: "Rule"
     right: "Rule"
     span: Span | None = _NO_SPAN

@@ -70,3 +70,54 @@ def simplest_scene(rule: Rule, value: bool, universe: Universe = ODEEN, executor
     never = And(rule, Not(rule))  # false on every scene: the difference from it is the rule
     verdict = equivalent(rule if value else Not(rule), never, universe, executor)
     return verdict.counterexample
+
+
+@dataclass(frozen=True)
+class Examples:
+    """What a rule says about every scene, in brief.
+
+    Attributes:
+        n_true: how many scenes of the universe satisfy the rule (of ``n_scenes``).
+        satisfying: the simplest scene that satisfies it (fewest pieces, then first in scene
+            order), or ``None`` when no scene does.
+        falsifying: the simplest scene that falsifies it, or ``None`` when every scene
+            satisfies it.
+    """
+
+    n_true: int
+    n_scenes: int
+    satisfying: str | None
+    falsifying: str | None
+
+    @property
+    def constant(self) -> bool | None:
+        """``True``/``False`` when the rule labels every scene alike, else ``None``."""
+        if self.n_true == self.n_scenes:
+            return True
+        return False if self.n_true == 0 else None
+
+
+def examples(rule: Rule, universe: Universe = ODEEN, executor=None) -> Examples:
+    """The true count of ``rule`` over all scenes and its simplest satisfying/falsifying scenes
+    (streamed on universes too large to hold, as :func:`equivalent`)."""
+    from .stream import STREAM_SCENES, digests
+
+    if universe.n_scenes > STREAM_SCENES:
+        n_true = int(digests([rule], universe, executor).counts[0])
+        return Examples(n_true, universe.n_scenes, simplest_scene(rule, True, universe, executor),
+                        simplest_scene(rule, False, universe, executor))
+    return examples_from_labels(run(compile_rules([rule], universe)).bools()[0], universe)
+
+
+def examples_from_labels(labels: np.ndarray, universe: Universe = ODEEN) -> Examples:
+    """:func:`examples` from a rule's labels of every scene (``bool[n_scenes]``), already at hand."""
+    order = _simplicity_order(universe)
+    ordered = labels[order]
+    scenes = universe.all_scenes()
+    n_true = int(np.count_nonzero(labels))
+
+    def first(want: bool) -> str | None:
+        hit = np.flatnonzero(ordered == want)
+        return universe.format_scene(scenes[order[hit[0]]]) if hit.size else None
+
+    return Examples(n_true, universe.n_scenes, first(True), first(False))

@@ -24,6 +24,7 @@ from .universe import ODEEN, QUANTIFIERS, Universe
 
 VOCABULARY_MARKER = "// --- vocabulary: generated from the universe"
 _WORD = re.compile(r"[^\s()#]+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def grammar_source(dialect: bool = False) -> str:
@@ -133,21 +134,35 @@ def _split_glued(word: str, universe: Universe) -> list[str] | None:
     """``at_least1red`` -> ``['at_least', '1', 'red']`` when it splits into known words."""
     vocab = sorted(universe.words, key=len, reverse=True)
     out: list[str] = []
-    rest = word
-    while rest:
-        m = re.match(r"[0-9]+", rest)
+    pos = 0  # an index, not slices of the rest: a 1 MB word must not take quadratic time
+    while pos < len(word):
+        m = _DIGITS.match(word, pos)
         if m:
             out.append(m.group())
-            rest = rest[m.end():]
+            pos = m.end()
             continue
         for w in vocab:
-            if rest.startswith(w):
+            if word.startswith(w, pos):
                 out.append(w)
-                rest = rest[len(w):]
+                pos += len(w)
                 break
         else:
             return None
     return out if len(out) > 1 else None
+
+
+#: Quoted text in a message is cut to this many characters (a line may be a megabyte long).
+MAX_QUOTED = 60
+
+
+def _cut(text: str) -> str:
+    """``text``, cut to :data:`MAX_QUOTED` characters with a note of the full length."""
+    return text if len(text) <= MAX_QUOTED else f"{text[:MAX_QUOTED]}... ({len(text):,} characters)"
+
+
+def _quote(text: str) -> str:
+    """``repr(text)``, cut as :func:`_cut` does."""
+    return repr(text) if len(text) <= MAX_QUOTED else f"{text[:MAX_QUOTED]!r}... ({len(text):,} characters)"
 
 
 def _lines(text: str) -> list[str]:
@@ -166,21 +181,16 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
         # the text before the bad token and asking what may follow gives the whole list.
         tok = getattr(err, "token", None)
         stop = tok.start_pos if tok is not None and tok.type != "$END" and tok.start_pos is not None else len(text)
-        try:
-            interactive = _lark(universe, dialect).parse_interactive(text[:stop])
-            interactive.exhaust_lexer()
-            names = interactive.accepts() or names
-        except lark.exceptions.LarkError:
-            pass
+        names = _accepted(text[:stop], universe, dialect) or names
     expected = _expected_words(names, universe, dialect)
     lines = _lines(text)
     if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type != "$END":
         tok = err.token
         word = str(tok)
         if tok.type == "NUMBER" and dialect and str(universe.counts[0]) in expected:
-            message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {word}"
+            message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
         else:
-            message = f"unexpected word {word!r}"
+            message = f"unexpected word {_quote(word)}"
         return RulelangError(
             message, code="E001", line=tok.line, column=tok.column, end_column=tok.end_column,
             expected=expected, hint=_hint(word, expected, universe),
@@ -212,18 +222,37 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
     glued = _split_glued(word, universe)
     if glued:
         return RulelangError(
-            f"{word!r} is several words run together", code="E001", line=line, column=column,
+            f"{_quote(word)} is several words run together", code="E001", line=line, column=column,
             end_column=column + len(word), expected=expected,
-            hint=f"separate words with spaces: {' '.join(glued)!r}", source_line=src,
+            hint=f"separate words with spaces: {_quote(' '.join(glued))}", source_line=src,
         )
     known = word in universe.words or re.fullmatch(r"[0-9]+", word) is not None
-    message = f"unexpected word {word!r}" if known else f"unknown word {word!r}"
+    message = f"unexpected word {_quote(word)}" if known else f"unknown word {_quote(word)}"
     if known and word.isdigit() and dialect:
-        message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {word}"
+        message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
     return RulelangError(
         message, code="E001", line=line, column=column, end_column=column + len(word),
         expected=expected, hint=_hint(word, expected, universe), source_line=src,
     )
+
+
+def _accepted(prefix: str, universe: Universe, dialect: bool) -> set[str]:
+    """The terminals the parser accepts after ``prefix`` (empty when the prefix is not valid)."""
+    try:
+        interactive = _lark(universe, dialect).parse_interactive(prefix)
+        interactive.exhaust_lexer()
+        return set(interactive.accepts())
+    except lark.exceptions.LarkError:
+        return set()
+
+
+def expected_words(prefix: str, *, universe: Universe = ODEEN, dialect: bool = False) -> tuple[str, ...]:
+    """The words that may follow ``prefix``: the list a parse error there gives as "expected".
+
+    A count appears as the phrase ``"a number 0..N"`` (in the dialect as ``"1"``, ``"2"``),
+    and the end of the rule as ``"end of rule"``. Empty when ``prefix`` itself has an error.
+    """
+    return _expected_words(_accepted(prefix, universe, dialect), universe, dialect)
 
 
 def _hint(word: str, expected: tuple[str, ...], universe: Universe) -> str | None:

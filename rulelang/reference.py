@@ -28,14 +28,14 @@ def _related(relation: str, i: int, j: int, ys: list[bool]) -> bool:
     raise ValueError(relation)
 
 
-def count(prop: Prop, scene: str, universe: Universe = ODEEN) -> int:
-    """How many cells the proposition counts in ``scene``."""
+def counted_cells(prop: Prop, scene: str, universe: Universe = ODEEN) -> list[int]:
+    """The cells (0-based, left to right) the proposition counts in ``scene``."""
     n = len(scene)
     xs = [_holds(prop.subject, scene[i], universe) for i in range(n)]
     if prop.relation is None:
-        return sum(xs)
+        return [i for i in range(n) if xs[i]]
     ys = [_holds(prop.other, scene[j], universe) for j in range(n)]  # type: ignore[arg-type]
-    total = 0
+    cells = []
     for i in range(n):
         if not xs[i]:
             continue
@@ -43,8 +43,14 @@ def count(prop: Prop, scene: str, universe: Universe = ODEEN) -> int:
             ok = 0 < i < n - 1 and ys[i - 1] and ys[i + 1]
         else:
             ok = any(ys[j] and _related(prop.relation, i, j, ys) for j in range(n) if j != i)
-        total += ok
-    return total
+        if ok:
+            cells.append(i)
+    return cells
+
+
+def count(prop: Prop, scene: str, universe: Universe = ODEEN) -> int:
+    """How many cells the proposition counts in ``scene``."""
+    return len(counted_cells(prop, scene, universe))
 
 
 def evaluate(rule: Rule, scene: str, universe: Universe = ODEEN) -> bool:

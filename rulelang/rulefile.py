@@ -18,6 +18,8 @@ from .printer import format_rule
 from .universe import ODEEN, Universe
 
 _LABEL = re.compile(r"^(\s*)([A-Za-z_][\w.\-]*)\s*:(?!\S)")
+#: The ``name:`` label in front of a rule (group 2 is the name); editor grammars reuse it.
+LABEL = _LABEL
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,12 @@ class SceneFile:
     lines: list[str]
     entries: list[SceneEntry] = field(default_factory=list)
     errors: list[RulelangError] = field(default_factory=list)
+    universe: Universe = ODEEN
+
+    def _repr_svg_(self) -> str:  # a notebook shows the scenes as a picture, stones for labels
+        from .render import table_svg
+
+        return table_svg([e.scene for e in self.entries], [e.label for e in self.entries], self.universe)
 
     @property
     def is_table(self) -> bool:
@@ -61,7 +67,7 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     the earlier observation is kept.
     """
     lines = text.splitlines()
-    result = SceneFile(path=path, lines=lines)
+    result = SceneFile(path=path, lines=lines, universe=universe)
     seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
     for line in entry_lines(lines):
         lineno, raw, code = line.number, line.raw, line.code

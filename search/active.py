@@ -8,9 +8,16 @@ true. Asking ``s`` leaves ``k`` or ``n - k`` candidates.
   candidate equally likely) ``p = k / n``; with ``prior="simplicity"`` each candidate weighs
   ``2 ** -words`` (see :mod:`rulelang.search.versionspace`).
 * ``criterion="minimax"``: the fewest candidates left in the worst case, ``max(k, n - k)``.
+* ``criterion="cover"`` (the default): as ``"gain"``, except on the path where every
+  answer is "false". There the phenomenon true nowhere is named only once every other
+  candidate has been seen true: a covering problem (:mod:`rulelang.search.cover`), on
+  which even splits ask far more scenes than a planned cover. Once that path is down to
+  the plan's candidates (a few hundred), the question is the most even split among the
+  plan's scenes (Odeen: that game needs 58 questions instead of 62; no questioner can
+  do with fewer than the certificate's 44).
 
-Under the uniform prior both criteria pick the scene with ``k`` nearest to ``n / 2``, so
-they agree. Every scene of the universe is a candidate, no sampling (scenes that every
+Under the uniform prior ``"gain"`` and ``"minimax"`` pick the scene with ``k`` nearest to
+``n / 2``, so they agree. Every scene of the universe is a candidate, no sampling (scenes that every
 phenomenon labels alike stand in through one of them: 93,717 distinct of Odeen's 117,649);
 among equally good scenes the simplest wins (fewest pieces, then scene order), so answers
 are deterministic and easy to read.
@@ -25,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from . import split_kernels as K
+from .cover import applicable_plan
 from .versionspace import VersionSpace
 
-CRITERIA = ("gain", "minimax")
+CRITERIA = ("cover", "gain", "minimax")
 PRIORS = ("uniform", "simplicity")
 
 
@@ -64,14 +72,15 @@ def entropy(p: float) -> float:
     return -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
 
 
-def next_scene(vs: VersionSpace, *, criterion: str = "gain", prior: str = "uniform",
+def next_scene(vs: VersionSpace, *, criterion: str = "cover", prior: str = "uniform",
                exclude: np.ndarray | None = None) -> Query | None:
     """The most useful scene to ask about, or ``None`` when fewer than two candidates remain.
 
     Args:
         vs: the candidates.
-        criterion: ``"gain"`` or ``"minimax"`` (module docstring).
-        prior: ``"uniform"`` or ``"simplicity"`` (used by ``"gain"``).
+        criterion: ``"cover"``, ``"gain"`` or ``"minimax"`` (module docstring).
+        prior: ``"uniform"`` or ``"simplicity"`` (the belief ``"gain"`` is measured under;
+            ``"cover"`` uses it off its plan).
         exclude: scene ids not to propose (e.g. scenes already in a noisy table).
     """
     if criterion not in CRITERIA:
@@ -86,7 +95,11 @@ def next_scene(vs: VersionSpace, *, criterion: str = "gain", prior: str = "unifo
     if exclude is not None and len(exclude):
         scenes = scenes[~np.isin(scenes, np.asarray(exclude, dtype=np.int64))]
     counts = count_true(vs, scenes)
-    if criterion == "gain" and prior == "simplicity":
+    plan = applicable_plan(ix, n, vs) if criterion == "cover" else None
+    if plan is not None:
+        best = plan_split(counts, n, int(K.best_split(counts, n)), plan.positions(scenes))
+        p = float(counts[best]) / n
+    elif criterion != "minimax" and prior == "simplicity":
         words = np.flatnonzero(vs.bits).astype(np.int64)
         mass = K.split_masses(ix.index, vs.bits, words, ix.word_weights, ix.prior_weights, scenes)
         total = int(ix.prior_weights[vs.ids].sum())
@@ -101,6 +114,26 @@ def next_scene(vs: VersionSpace, *, criterion: str = "gain", prior: str = "unifo
     sid = int(scenes[best])
     return Query(ix.universe.format_scene(ix.universe.all_scenes()[sid]), sid, k, n - k,
                  entropy(p), max(k, n - k), criterion, prior)
+
+
+def plan_split(counts: np.ndarray, n: int, best: int, plan_positions: np.ndarray) -> int:
+    """The question of ``criterion="cover"`` where its plan applies.
+
+    Args:
+        counts: candidates true on each candidate scene (``n`` candidates in all).
+        best: the position of the most even split of all.
+        plan_positions: the positions of the plan's scenes among the candidate scenes,
+            in scene order (ties go to the simplest).
+    Returns:
+        the position of the plan's most even split, or ``best`` when no plan scene splits
+        the candidates.
+    """
+    if plan_positions.shape[0]:
+        among = counts[plan_positions]
+        j = int(K.best_split(among, n))
+        if 0 < among[j] < n:
+            return int(plan_positions[j])
+    return best
 
 
 #: Above this many candidates, split counts come from the scene index; below, from the

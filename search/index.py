@@ -180,7 +180,7 @@ CACHE_KIND = "dialect-index"
 STORED = ("canonical", "members", "true_counts", "index")
 
 
-def _semantics_sources() -> tuple:
+def semantics_sources() -> tuple:
     """The modules whose code decides the index (their source is the cache's fingerprint)."""
     import sys
 
@@ -193,7 +193,7 @@ def save_to_cache(ix: DialectIndex):
     """Keep a copy of ``ix`` on disk (the path, or ``None`` when the cache is off or unwritable)."""
     from . import cache
 
-    return cache.save(CACHE_KIND, ix.universe, _semantics_sources(), {k: getattr(ix, k) for k in STORED})
+    return cache.save(CACHE_KIND, ix.universe, semantics_sources(), {k: getattr(ix, k) for k in STORED})
 
 
 def load_from_cache(universe: Universe) -> DialectIndex | None:
@@ -203,7 +203,7 @@ def load_from_cache(universe: Universe) -> DialectIndex | None:
     from . import cache
 
     start = time.perf_counter()
-    arrays = cache.load(CACHE_KIND, universe, _semantics_sources())
+    arrays = cache.load(CACHE_KIND, universe, semantics_sources())
     if arrays is None:
         return None
     index = arrays["index"]

@@ -132,15 +132,18 @@ def class_index(universe: Universe, *, disk_cache: bool = True, executor=None) -
     return ix
 
 
-def ask(vs, *, criterion: str = "gain", prior: str = "uniform", exclude: np.ndarray | None = None,
+def ask(vs, *, criterion: str = "cover", prior: str = "uniform", exclude: np.ndarray | None = None,
         seed: int = 0, pool: int = POOL) -> Query | None:
     """The next scene to ask: :func:`rulelang.search.active.next_scene` where the scene index
-    exists, else the best of a seeded random pool of scenes (plus the simplest ones)."""
+    exists, else the best of a seeded random pool of scenes (plus the simplest ones), by
+    information gain or minimax (``cover`` plans over every scene, so it falls back to gain)."""
     ix = vs.index
     if not isinstance(ix, ClassIndex):
         return next_scene(vs, criterion=criterion, prior=prior, exclude=exclude)
     if criterion not in CRITERIA or prior not in PRIORS:
         raise ValueError(f"criterion must be one of {CRITERIA}, prior one of {PRIORS}")
+    if criterion not in ("gain", "minimax"):  # a planned cover needs every scene: the gain here
+        criterion = "gain"
     n = len(vs)
     if n < 2:
         return None

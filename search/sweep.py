@@ -7,7 +7,9 @@ binary decision tree whose nodes are version-space states; building the tree onc
 every game (the memo by state is the tree itself).
 
 Each node asks the scene whose split of its candidates is nearest to half, simplest first
-on ties, exactly as :func:`~rulelang.search.active.next_scene` does for the same state. A node only
+on ties (with ``criterion="cover"``, on the all-"false" path the plan's most even scene once
+the plan applies, :func:`~rulelang.search.active.plan_split`), exactly as
+:func:`~rulelang.search.active.next_scene` does for the same state. A node only
 looks at the scenes that split its parent: a scene that does not split a set splits none
 of its subsets. Split counts come from the cheapest source for the node's size: the scene
 index (large nodes), bit-sliced counters over the class rows (middle), or, from 64
@@ -22,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import split_kernels as K
-from .active import INDEX_ABOVE
+from .active import CRITERIA, INDEX_ABOVE, plan_split
+from .cover import cover_plan
 from .index import DialectIndex
 from .versionspace import VersionSpace
 
@@ -72,15 +75,28 @@ def _bit_positions(x: int) -> np.ndarray:
     return np.array([j for j in range(64) if (x >> j) & 1], dtype=np.int64)
 
 
-def identify_all(start_from: VersionSpace | None = None) -> Sweep:
+def _holds(ids: np.ndarray, packed: np.ndarray, mask: int, class_id: int) -> bool:
+    """Whether a node (its sorted ``ids``, or in a packed node the bits of ``mask``) holds a class."""
+    at = int(np.searchsorted(ids, class_id))
+    if at == ids.shape[0] or ids[at] != class_id:
+        return False
+    return not packed.shape[0] or bool((mask >> at) & 1)
+
+
+def identify_all(start_from: VersionSpace | None = None, *, criterion: str = "cover") -> Sweep:
     """Build the decision tree over every phenomenon (uniform prior, every scene).
 
     Args:
         start_from: the version space to start from (default: every phenomenon, the empty
             table); ``queries`` then has ``-1`` for classes outside it.
+        criterion: ``"cover"`` (default) or ``"gain"`` (= ``"minimax"`` under the uniform
+            prior), as in :func:`~rulelang.search.active.next_scene`.
     """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}")
     vs = start_from or VersionSpace.everything()
     ix = vs.index
+    plan = cover_plan(ix) if criterion == "cover" else None
     start = time.perf_counter()
     rows = ix.class_rows
     queries = np.full(ix.n_classes, -1, dtype=np.int64)
@@ -106,6 +122,8 @@ def identify_all(start_from: VersionSpace | None = None) -> Sweep:
         else:
             counts = K.member_counts(rows, ids, ix.n_scenes)[scenes]
         best = K.best_split(counts, n)
+        if plan is not None and n <= plan.start and _holds(ids, packed, mask, plan.hidden):
+            best = plan_split(counts, n, best, plan.positions(scenes))
         scene = int(scenes[best])
         root_scene = scene if root_scene < 0 else root_scene
         nodes += 1

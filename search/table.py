@@ -61,6 +61,15 @@ class Table:
     def n_true(self) -> int:
         return int(self.labels.sum())
 
+    def svg(self, *, rule=None, columns: int | None = None, cell: int = 40) -> str:
+        """The table as an SVG picture: each scene with its Zendo stone (:func:`rulelang.render.table_svg`)."""
+        from rulelang.render import table_svg
+
+        return table_svg(self.texts, self.labels.tolist(), self.universe, rule=rule, columns=columns, cell=cell)
+
+    def _repr_svg_(self) -> str:  # a notebook shows the table as a picture
+        return self.svg()
+
     def pairs(self) -> list[tuple[str, bool]]:
         """``(scene, label)`` for each row, in order."""
         return list(zip(self.texts, map(bool, self.labels)))

@@ -28,7 +28,7 @@ import numpy as np
 
 from rulelang.ast import Rule
 from rulelang.checker import label
-from rulelang.equivalence import equivalent, simplest_scene
+from rulelang.equivalence import equivalent, examples
 from rulelang.errors import RulelangError
 from rulelang.parser import parse
 from rulelang.printer import format_rule
@@ -139,11 +139,8 @@ class MasterGame:
 
     def examples(self) -> list[tuple[str, bool]]:
         """The simplest scene that follows the rule and the simplest that does not (recorded)."""
-        out = []
-        for want in (True, False):
-            scene = simplest_scene(self.secret, want, self.universe)
-            if scene is not None:
-                out.append((scene, want))
+        ex = examples(self.secret, self.universe)
+        out = [(s, want) for s, want in ((ex.satisfying, True), (ex.falsifying, False)) if s is not None]
         for scene, value in out:
             self._record(scene, value)
         return out
@@ -506,7 +503,7 @@ class SearchStudent:
              "Answer true or false ('help' for more).")
 
     def __init__(self, index: DialectIndex | None = None, *, universe: Universe = ODEEN,
-                 confidence: float = 1.0, criterion: str = "gain", prior: str = "uniform",
+                 confidence: float = 1.0, criterion: str = "cover", prior: str = "uniform",
                  synth_max_size: int = 10, synth_timeout: float = 10.0) -> None:
         self.index = index or dialect_index(universe)
         self.confidence, self.criterion, self.prior = confidence, criterion, prior
@@ -525,10 +522,26 @@ class SearchStudent:
             return Guess(best.rule, exp.confidence)
         return Ask(q.scene, exp.n_candidates, tuple(c.rule for c in exp.candidates(3)))
 
+    def _nearest(self, table: Table, limit: int = 3) -> str:
+        """Says that no phenomenon fits the answers, and which dialect rules contradict the
+        fewest of them (the version space with a tolerance)."""
+        n = len(table)
+        near = next(e for e in (explain(table, tolerance=k, index=self.index) for k in range(1, n + 1))
+                    if e.n_candidates)
+        k = near.tolerance
+        lines = [f"no rule of the dialect fits all {n} answers: one of them may be wrong, "
+                 "or your rule is outside the dialect.",
+                 f"nearest dialect rules (each contradicts {k} answer{'s' * (k != 1)}):"]
+        for c in near.candidates(limit):
+            mine = self.index.labels_of(c.class_id, table.scene_ids)
+            wrong = [f"{t} {str(v).lower()}" for t, v, m in zip(table.texts, table.labels, mine) if v != m]
+            lines.append(f"  {c.rule}  (not: {', '.join(wrong)})")
+        return "\n".join(lines)
+
     def _synthesise(self, table: Table) -> Move:
         from .synth import synthesize
 
-        note = "no rule of the dialect fits; searching the full language ..."
+        note = self._nearest(table) + "\nsearching the full language for a rule outside the dialect ..."
         res = synthesize(table, max_size=self.synth[0], timeout=self.synth[1], max_solutions=8)
         if res.best is None:
             return GiveUp("I give up: no rule I can build fits your answers.", note=note)

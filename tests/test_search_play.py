@@ -201,3 +201,56 @@ def test_help_lists_the_answers_and_end_of_input_abandons_the_game(index, monkey
     assert code == 0
     assert "yes/no" in text and "white/black" in text and "quit stops the game" in text
     assert text.rstrip().endswith("game abandoned (end of input)")
+
+
+def _even_pieces(scene: str) -> bool:
+    """A rule outside the dialect: an even number of pieces."""
+    return sum(ch != "." for ch in scene) % 2 == 0
+
+
+def _contradicting(out: io.StringIO, answers: list[str]):
+    """Answers every question by :func:`_even_pieces` (no dialect rule fits it); rejects the
+    first guess with a scene where the guess disagrees, quits at the next one."""
+    guesses = 0
+    while True:
+        last = out.getvalue().rsplit("\n", 1)[-1]
+        if "is that your rule?" in last:
+            guesses += 1
+            if guesses > 1:
+                answers.append("quit")
+                yield "quit"
+                continue
+            guess = parse(out.getvalue().rsplit("I think the rule is: ", 1)[1].split("  (")[0])
+            asked = set(re.findall(r"scene \d+: (\S{6})", out.getvalue()))
+            scene = next(s for s in ("......", "A.....", "AA....", "AAA...", "AAAA..", "b.....", "bb....")
+                         if s not in asked and evaluate(guess, s, ODEEN) != _even_pieces(s))
+            line = f"no {scene} {str(_even_pieces(scene)).lower()}"
+        else:
+            line = "true" if _even_pieces(re.search(r"scene \d+: (\S{6})", last).group(1)) else "false"
+        answers.append(line)
+        yield line
+
+
+def test_answers_no_phenomenon_fits_are_noticed_and_the_nearest_rules_offered(index):
+    out, answers = io.StringIO(), []
+    game = StudentGame(SearchStudent(index, synth_max_size=3, synth_timeout=2))
+    result = game.play(Console(_contradicting(out, answers), out, echo=True))
+    text = out.getvalue()
+    assert result.outcome in ("quit", "gave-up")
+    assert "no rule of the dialect fits all" in text and "nearest dialect rules" in text
+    assert "searching the full language" in text
+    listed = re.findall(r"^  (.+)  \(not: (.+)\)$", text, flags=re.M)
+    assert listed
+    table = dict(result.table.pairs())
+    for rule, wrong in listed:  # each named answer is one the rule really contradicts
+        for item in wrong.split(", "):
+            scene, value = item.split()
+            assert table[scene] == (value == "true") != evaluate(parse(rule), scene, ODEEN)
+
+
+def test_the_student_at_the_terminal_survives_contradicting_answers(index, monkeypatch):
+    out, answers = io.StringIO(), []
+    StudentGame(SearchStudent(index, synth_max_size=3, synth_timeout=2)).play(Console(_contradicting(out, answers), out, echo=True))
+    code, text = _play(["--machine", "student", "--max-size", "3", "--timeout", "2"],
+                       "\n".join(answers) + "\n", monkeypatch)  # the same answers on standard input
+    assert code == 0 and "nearest dialect rules" in text and "Traceback" not in text

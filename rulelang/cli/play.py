@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--confidence", type=float, default=1.0, metavar="P",
                    help="student: guess once the best rule's posterior reaches P (default 1: "
                         "only when one phenomenon is left)")
-    p.add_argument("--criterion", choices=("gain", "minimax"), default="gain",
-                   help="student: how to pick the next scene")
+    p.add_argument("--criterion", choices=("cover", "gain", "minimax"), default="cover",
+                   help="student: how to pick the next scene (default cover: even splits, and a "
+                        "planned cover of the sparse rules; gain: the old greedy questioner)")
     p.add_argument("--prior", choices=("uniform", "simplicity"), default="uniform",
                    help="student: the belief information gain is measured under")
     p.add_argument("--max-size", type=int, default=10, metavar="N",

@@ -1,0 +1,185 @@
+"""Editor support for rule files (``*.rl``), generated from a universe's vocabulary.
+
+:func:`textmate_grammar` is a TextMate grammar (VS Code, Sublime Text, TextMate, and every
+tool built on them); :func:`vscode_extension` is a small VS Code extension with that grammar
+and a client of the language server (``rulelang lsp``).
+
+The grammar is data made from :class:`~rulelang.universe.Universe`: its colour, shape,
+orientation and relation words, the quantities and the logical words, numbers, comments,
+parentheses and ``name:`` labels (the label pattern is the rule-file reader's own,
+:data:`rulelang.rulefile.LABEL`). A world with other words gets a grammar of its own for free:
+``rulelang editor textmate``. Words are delimited as the parser delimits them (white space,
+parentheses and ``#``), so a word glued to the next one (``at_least1red``) shows as invalid,
+as the parser says it is.
+
+Scopes (each ends in ``.rulelang``):
+
+=====================  ===============================================
+``comment.line.number-sign``  ``# ...`` to the end of the line
+``entity.name.label``         the ``name`` of ``name:``
+``keyword.other.quantity``    ``at_least``, ``exactly``, ``at_most``, ``zero``
+``keyword.operator.logical``  ``and``, ``or``, ``not``
+``constant.numeric.integer``  counts
+``support.constant.color.W``  colour word ``W`` (one scope per colour: themes can paint them)
+``entity.name.type.shape``    shape words
+``support.type.orientation``  orientation words
+``support.function.relation`` relation words
+``punctuation.section.parens.begin`` / ``.end``  ``(`` and ``)``
+``invalid.illegal.word``      any other word
+=====================  ===============================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+
+from .ast import QUANTIFIERS
+from .rulefile import LABEL
+from .universe import ODEEN, Universe
+
+SCOPE = "source.rulelang"
+#: What may not touch a word on either side: the parser's word boundary.
+_WORD_CHAR = r"[^\s()#]"
+
+
+def _words(words: Iterable[str]) -> str:
+    alts = "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    return rf"(?<!{_WORD_CHAR})(?:{alts})(?!{_WORD_CHAR})"
+
+
+def _scope_part(word: str) -> str:
+    """A word made safe as one segment of a scope name."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", word) or "word"
+
+
+def logical_words(universe: Universe = ODEEN) -> tuple[str, ...]:
+    """The words of a rule that are neither vocabulary nor quantities: ``and``, ``or``, ``not``."""
+    vocab = set(universe.colors + universe.shapes + universe.orientations + universe.relations + QUANTIFIERS)
+    return tuple(sorted(universe.words - vocab))
+
+
+def textmate_grammar(universe: Universe = ODEEN) -> dict[str, Any]:
+    """The TextMate grammar (a JSON-ready dict) of rule files for ``universe``'s words."""
+
+    def match(name: str, words: Iterable[str]) -> dict[str, str]:
+        return {"name": f"{name}.rulelang", "match": _words(words)}
+
+    repo: dict[str, Any] = {
+        "comment": {"name": "comment.line.number-sign.rulelang", "match": r"(#).*$",
+                    "captures": {"1": {"name": "punctuation.definition.comment.rulelang"}}},
+        "label": {"name": "meta.label.rulelang", "match": LABEL.pattern,
+                  "captures": {"2": {"name": "entity.name.label.rulelang"}}},
+        "quantity": match("keyword.other.quantity", QUANTIFIERS),
+        "logical": match("keyword.operator.logical", logical_words(universe)),
+        "number": {"name": "constant.numeric.integer.rulelang",
+                   "match": rf"(?<!{_WORD_CHAR})[0-9]+(?!{_WORD_CHAR})"},
+        "color": {"patterns": [match(f"support.constant.color.{_scope_part(w)}", [w]) for w in universe.colors]},
+        "shape": match("entity.name.type.shape", universe.shapes),
+        "orientation": match("support.type.orientation", universe.orientations),
+        "relation": match("support.function.relation", universe.relations),
+        "parens": {"patterns": [{"name": "punctuation.section.parens.begin.rulelang", "match": r"\("},
+                                {"name": "punctuation.section.parens.end.rulelang", "match": r"\)"}]},
+        "invalid": {"name": "invalid.illegal.word.rulelang", "match": rf"{_WORD_CHAR}+"},
+    }
+    # An empty word list would make a pattern that matches nothing useful: leave it out.
+    for key, words in (("shape", universe.shapes), ("orientation", universe.orientations),
+                       ("relation", universe.relations), ("logical", logical_words(universe))):
+        if not words:
+            del repo[key]
+    order = ["comment", "label", "quantity", "logical", "number", "color", "shape", "orientation",
+             "relation", "parens", "invalid"]
+    return {
+        "name": "rulelang",
+        "scopeName": SCOPE,
+        "fileTypes": ["rl"],
+        "comment": f"Rule files of the universe {universe.name!r}. Generated by "
+                   "'rulelang editor textmate' from the universe's vocabulary: do not edit.",
+        "patterns": [{"include": f"#{k}"} for k in order if k in repo],
+        "repository": repo,
+    }
+
+
+def textmate_json(universe: Universe = ODEEN) -> str:
+    """:func:`textmate_grammar` as JSON text (two-space indent, one final newline)."""
+    return json.dumps(textmate_grammar(universe), indent=2, ensure_ascii=False) + "\n"
+
+
+#: The npm package the VS Code extension's client is built on (installed beside it).
+VSCODE_CLIENT = ("vscode-languageclient", "^9.0.1")
+
+_EXTENSION_JS = """\
+// The rulelang VS Code extension: highlighting (syntaxes/) and the language server.
+// Generated by 'rulelang editor vscode'. Needs: npm install (vscode-languageclient).
+const vscode = require("vscode");
+const { LanguageClient } = require("vscode-languageclient/node");
+
+let client;
+
+function activate(context) {
+  const config = vscode.workspace.getConfiguration("rulelang");
+  const [command, ...args] = config.get("server");
+  client = new LanguageClient("rulelang", "rulelang", { command, args }, {
+    documentSelector: [{ language: "rulelang" }],
+    initializationOptions: { table: config.get("table"), dialect: config.get("dialect") },
+    synchronize: { configurationSection: "rulelang" },
+  });
+  context.subscriptions.push(client);
+  return client.start();
+}
+
+function deactivate() {
+  return client ? client.stop() : undefined;
+}
+
+module.exports = { activate, deactivate };
+"""
+
+
+def vscode_extension(universe: Universe = ODEEN) -> dict[str, str]:
+    """The files of a VS Code extension for rule files: relative path -> text.
+
+    The extension highlights ``*.rl`` with :func:`textmate_grammar` and starts the language
+    server (setting ``rulelang.server``, default ``["rulelang", "lsp"]``); the settings
+    ``rulelang.table`` and ``rulelang.dialect`` reach the server as its options.
+    """
+    dump = lambda obj: json.dumps(obj, indent=2, ensure_ascii=False) + "\n"  # noqa: E731
+    package = {
+        "name": "rulelang",
+        "displayName": "rulelang",
+        "description": f"Rule files of the universe {universe.name!r}: highlighting, diagnostics, "
+                       "completion, hover, formatting and quick fixes",
+        "version": "0.1.0",
+        "publisher": "rulelang",
+        "engines": {"vscode": "^1.82.0"},
+        "main": "./extension.js",
+        "activationEvents": ["onLanguage:rulelang"],
+        "contributes": {
+            "languages": [{"id": "rulelang", "aliases": ["rulelang"], "extensions": [".rl"],
+                           "configuration": "./language-configuration.json"}],
+            "grammars": [{"language": "rulelang", "scopeName": SCOPE,
+                          "path": "./syntaxes/rulelang.tmLanguage.json"}],
+            "configuration": {"title": "rulelang", "properties": {
+                "rulelang.server": {"type": "array", "items": {"type": "string"},
+                                    "default": ["rulelang", "lsp"],
+                                    "description": "The command that starts the language server."},
+                "rulelang.table": {"type": "string", "default": "{stem}.table",
+                                   "description": "The table each rule file is judged on, relative to "
+                                                  "the rule file ({stem}: the rule file's name "
+                                                  "without .rl)."},
+                "rulelang.dialect": {"type": "boolean", "default": False,
+                                     "description": "Accept only the Odeen dialect of the paper."},
+            }},
+        },
+        "dependencies": {VSCODE_CLIENT[0]: VSCODE_CLIENT[1]},
+    }
+    config = {"comments": {"lineComment": "#"}, "brackets": [["(", ")"]],
+              "autoClosingPairs": [{"open": "(", "close": ")"}],
+              "surroundingPairs": [["(", ")"]], "wordPattern": f"{_WORD_CHAR}+"}
+    return {
+        "package.json": dump(package),
+        "language-configuration.json": dump(config),
+        "syntaxes/rulelang.tmLanguage.json": textmate_json(universe),
+        "extension.js": _EXTENSION_JS,
+    }

@@ -1,0 +1,281 @@
+"""The phenomenon true nowhere, and the covering problem it poses to every questioner.
+
+When the hidden phenomenon labels every scene false, every answer is "false", and a
+question rules out exactly the candidates true on the scene asked. To name it, a
+questioner must therefore ask a **cover**: a set of scenes on which every other
+phenomenon is true at least once. The shortest cover bounds the worst case of *any*
+questioner from below, and a short cover is what a good questioner asks on that path.
+
+* :func:`cover_plan` — a small cover of the candidates left on the all-"false" path once
+  even splits have brought them down to ``START`` (found by weighted greedy and local
+  search, seeded), kept per process and in the disk cache (:mod:`rulelang.search.cache`).
+  The questioning policy ``criterion="cover"`` (:mod:`rulelang.search.active`) asks its
+  scenes from there on. (Planning from the first question shortens that path more, about
+  50 questions for Odeen, but the plan's scenes split the early version spaces worse than
+  even splits, and every other game pays: the mean rises by about 0.15 questions.)
+* :func:`lower_bound` — a certificate that no cover is shorter than ``bound``, checked
+  exactly by :func:`check_bound`.
+
+**The bound.** Give each phenomenon ``c`` a weight ``w_c >= 0`` and call ``load(s)`` the
+weight true on scene ``s``. A cover ``H`` of ``k`` scenes with pairwise different labels
+(a repeated scene asks nothing new) rules out all the weight: ``sum(load(s), s in H) >=
+sum(w)``. With ``excess(s) = max(0, load(s) - W)`` for a scale ``W``, ``load(s) <= W +
+excess(s)``, so ``k * W + (the k largest excesses) >= sum(w)``: the least such ``k`` is a
+lower bound. Weights with no excess are a fractional packing (a family of phenomena with
+pairwise disjoint true scenes is the special case of 0/1 weights); the weights used here
+come from the Lagrangian relaxation of the covering problem (subgradient ascent), whose
+best value is the linear-programming bound. The check needs only integer sums over the
+class rows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from rulelang.bits import members
+
+from . import cover_kernels as K
+from . import split_kernels as SK
+from .index import DialectIndex
+
+#: The plan takes over on the all-"false" path once at most this many candidates are left.
+START = 300
+#: Local-search rounds and seed of the plan (fixed: same index, same plan).
+ITERATIONS = 300
+#: Subgradient rounds of the weights that guide the plan's greedy steps.
+GUIDE_ITERATIONS = 300
+SEED = 0
+#: The lower bound: weights on the minimal classes of at most this many true scenes,
+#: subgradient rounds, and the step's target (a little above the bound hoped for).
+BOUND_SMALL = 8000
+BOUND_ITERATIONS = 3000
+BOUND_TARGET = 46.0
+#: The integer scale of the certificate's weights (``W``).
+SCALE = 1 << 20
+
+CACHE_KIND = "cover-plan"
+
+
+@dataclass(frozen=True, eq=False)
+class CoverPlan:
+    """Scenes that rule out every phenomenon but the one true nowhere.
+
+    Attributes:
+        hidden: the class true on no scene.
+        scenes: ``int64[k]``, scene ids (distinct representatives), simplest first:
+            every class of ``elements`` but ``hidden`` is true on one of them.
+        elements: the candidates where the plan takes over (:func:`spine_state`).
+        start: how many they are; the plan applies to at most that many candidates.
+        seconds: how long building took (0 when loaded).
+    """
+
+    hidden: int
+    scenes: np.ndarray
+    elements: np.ndarray
+    start: int
+    seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return int(self.scenes.shape[0])
+
+    def applies(self, n: int, candidates) -> bool:
+        """Whether the plan chooses the question for ``n`` candidates (``candidates``
+        supports ``in``): at most ``start`` of them, the phenomenon true nowhere among them."""
+        return n <= self.start and self.hidden in candidates
+
+    def positions(self, scenes: np.ndarray) -> np.ndarray:
+        """Where the plan's scenes stand in ``scenes`` (ascending positions)."""
+        return np.flatnonzero(np.isin(scenes, self.scenes))
+
+
+@dataclass(frozen=True, eq=False)
+class LowerBound:
+    """A certificate that every questioner asks at least ``bound`` questions of ``hidden``.
+
+    ``weights[c]`` (integers, ``scale`` = the ``W`` of the module docstring) weigh class
+    ``c``; :func:`check_bound` recomputes ``bound`` from them.
+    """
+
+    hidden: int
+    weights: np.ndarray
+    scale: int
+    bound: int
+    relaxation: float  # the Lagrangian value the weights reached (float; the bound is exact)
+
+
+def _hidden(index: DialectIndex) -> int | None:
+    false = np.flatnonzero(index.true_counts == 0)
+    return int(false[0]) if false.shape[0] else None
+
+
+def _minimal_small(index: DialectIndex, hidden: int, limit: int) -> np.ndarray:
+    """Classes with at most ``limit`` true scenes whose true set holds no other's."""
+    tc = index.true_counts
+    small = np.flatnonzero((tc > 0) & (tc <= limit))
+    small = small[np.argsort(tc[small], kind="stable")]
+    every = np.arange(index.n_scenes)
+    implied = np.zeros(index.n_classes, dtype=bool)
+    for c in small:
+        if implied[c]:
+            continue
+        rows = index.index[np.flatnonzero(index.labels_of(c, every))]
+        supersets = members(np.bitwise_and.reduce(rows, axis=0), index.n_classes)
+        implied[supersets] = True
+        implied[c] = False
+    return small[~implied[small]]
+
+
+def _covers(index: DialectIndex, scenes: np.ndarray, elements: np.ndarray, hidden: int) -> bool:
+    """Whether every class of ``elements`` but ``hidden`` is true on one of ``scenes``."""
+    hit = np.bitwise_or.reduce(index.index[scenes], axis=0) if scenes.shape[0] else np.zeros_like(index.valid)
+    left = members(np.ascontiguousarray(index.bits_of(elements) & ~hit), index.n_classes)
+    return bool((left == hidden).all())
+
+
+def _instance(index: DialectIndex, elems: np.ndarray):
+    """The distinct scenes' columns over ``elems``, duplicates and empty ones dropped."""
+    scenes = index.distinct_scenes
+    cols = K.project(index.index, scenes, elems)
+    nonempty = cols.any(axis=1)
+    cols, scenes = cols[nonempty], scenes[nonempty]
+    _, first = np.unique(cols, axis=0, return_index=True)
+    first.sort()  # the simplest scene of each column, in scene order
+    return np.ascontiguousarray(cols[first]), scenes[first]
+
+
+def _csr(cols: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    flags = np.unpackbits(cols.view(np.uint8), axis=1, bitorder="little")[:, :m]
+    ptr = np.zeros(cols.shape[0] + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(flags.sum(axis=1))
+    return ptr, np.nonzero(flags)[1].astype(np.int64)
+
+
+def spine_state(index: DialectIndex, hidden: int, start: int) -> np.ndarray:
+    """The candidates left when every answer is "false" and the most even split is asked
+    until at most ``start`` candidates are left (the state where the plan takes over)."""
+    ids, scenes = np.arange(index.n_classes), index.distinct_scenes
+    while ids.shape[0] > start:
+        bits = index.bits_of(ids)
+        counts = SK.split_counts(index.index, bits, np.flatnonzero(bits).astype(np.int64), scenes)
+        ids = ids[~index.labels_of_many(ids, int(scenes[SK.best_split(counts, ids.shape[0])]))]
+    return ids
+
+
+def build_plan(index: DialectIndex, *, start: int = START, iterations: int = ITERATIONS,
+               seed: int = SEED) -> CoverPlan | None:
+    """Solve the covering problem of the phenomenon true nowhere (``None`` if there is none)
+    from the state :func:`spine_state` reaches (``start``: at most that many candidates)."""
+    t0 = time.perf_counter()
+    hidden = _hidden(index)
+    if hidden is None:
+        return None
+    state = spine_state(index, hidden, start)
+    elems = state[state != hidden]
+    cols, scenes = _instance(index, elems)
+    ptr, flat = _csr(cols, elems.shape[0])
+    guide = K.lagrangian_multipliers(ptr, flat, elems.shape[0], GUIDE_ITERATIONS, float(elems.shape[0]))
+    picked = K.improve_cover(cols, guide + 1e-3, elems.shape[0], iterations, seed, 4, 0.2)
+    plan = scenes[picked]
+    order = np.argsort(_rank(index)[plan], kind="stable")
+    return CoverPlan(hidden, plan[order], state, int(state.shape[0]), time.perf_counter() - t0)
+
+
+def _rank(index: DialectIndex) -> np.ndarray:
+    rank = np.empty(index.n_scenes, dtype=np.int64)
+    rank[index.scene_order] = np.arange(index.n_scenes)
+    return rank
+
+
+def applicable_plan(index: DialectIndex, n: int, candidates) -> CoverPlan | None:
+    """The plan if it chooses the question for these ``n`` candidates (see
+    :meth:`CoverPlan.applies`), else ``None``; the plan is built or loaded only then."""
+    hidden = _hidden(index)
+    if hidden is None or n > START or hidden not in candidates:
+        return None
+    plan = cover_plan(index)
+    return plan if plan is not None and plan.applies(n, candidates) else None
+
+
+_PLANS: dict[int, tuple[DialectIndex, CoverPlan | None]] = {}
+_LOCK = threading.Lock()
+
+
+def cover_plan(index: DialectIndex, *, disk_cache: bool = True) -> CoverPlan | None:
+    """The plan of ``index`` (built once per process; with ``disk_cache``, kept on disk)."""
+    import sys
+
+    from . import cache
+    from .index import semantics_sources
+
+    with _LOCK:
+        held = _PLANS.get(id(index))
+        if held is not None and held[0] is index:
+            return held[1]
+        sources = (*semantics_sources(), K, sys.modules[__name__])
+        plan = None
+        hidden = _hidden(index)
+        stored = cache.load(CACHE_KIND, index.universe, sources) if disk_cache else None
+        if stored is not None and hidden is not None and int(stored["head"][0]) == hidden \
+                and _covers(index, stored["scenes"], stored["elements"], hidden):
+            plan = CoverPlan(hidden, stored["scenes"], stored["elements"], int(stored["head"][1]))
+        if plan is None:
+            plan = build_plan(index)
+            if plan is not None and disk_cache:
+                cache.save(CACHE_KIND, index.universe, sources,
+                           {"head": np.array([plan.hidden, plan.start]), "scenes": plan.scenes,
+                            "elements": plan.elements})
+        _PLANS[id(index)] = (index, plan)
+        return plan
+
+
+def lower_bound(index: DialectIndex, *, small: int = BOUND_SMALL, iterations: int = BOUND_ITERATIONS,
+                target: float = BOUND_TARGET) -> LowerBound | None:
+    """Weights proving that every questioner asks the phenomenon true nowhere at least
+    ``bound`` questions (module docstring); ``None`` when no phenomenon is true nowhere.
+
+    The weights sit on the inclusion-minimal classes of at most ``small`` true scenes
+    (the hard core of the covering problem; any subfamily gives a valid bound).
+    """
+    hidden = _hidden(index)
+    if hidden is None:
+        return None
+    elems = _minimal_small(index, hidden, small)
+    cols, _ = _instance(index, elems)
+    ptr, flat = _csr(cols, elems.shape[0])
+    u = K.lagrangian_multipliers(ptr, flat, elems.shape[0], iterations, target)
+    weights = np.zeros(index.n_classes, dtype=np.int64)
+    weights[elems] = np.floor(u * SCALE).astype(np.int64)
+    loads = _loads(index, weights)
+    relaxation = float(weights.sum() - np.maximum(loads - SCALE, 0).sum()) / SCALE
+    return LowerBound(hidden, weights, SCALE, _bound(weights, loads, SCALE), relaxation)
+
+
+def _loads(index: DialectIndex, weights: np.ndarray) -> np.ndarray:
+    """``int64[D]``: the weight true on each distinct scene (exact integer sums)."""
+    load = np.zeros(index.n_scenes, dtype=np.int64)
+    every = np.arange(index.n_scenes)
+    for c in np.flatnonzero(weights):
+        load[index.labels_of(int(c), every)] += weights[c]
+    return load[index.distinct_scenes]
+
+
+def _bound(weights: np.ndarray, loads: np.ndarray, scale: int) -> int:
+    """The least ``k`` with ``k * scale + (the k largest excesses) >= sum(weights)``."""
+    total = int(weights.sum())
+    excess = np.sort(np.maximum(loads - scale, 0))[::-1]
+    reach = np.arange(1, excess.shape[0] + 1) * scale + np.cumsum(excess)
+    return int(np.searchsorted(reach, total)) + 1
+
+
+def check_bound(index: DialectIndex, lb: LowerBound) -> int:
+    """The bound ``lb``'s weights prove, recomputed from the class rows (integers only).
+
+    Raises ``ValueError`` if ``lb.hidden`` is not true nowhere or a weight is negative.
+    """
+    if index.true_counts[lb.hidden] != 0 or (lb.weights < 0).any() or lb.weights[lb.hidden]:
+        raise ValueError("not a certificate: the hidden class must be true nowhere, the weights >= 0")
+    return _bound(lb.weights, _loads(index, lb.weights), lb.scale)
