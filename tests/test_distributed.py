@@ -127,3 +127,14 @@ def test_without_dask_a_scheduler_says_how_to_install_it_in_one_line(monkeypatch
     assert main(["enumerate", "--scheduler", "tcp://127.0.0.1:9"], out=io.StringIO()) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'rulelang[distributed]'" in err
+
+
+def test_a_worker_s_fixed_malloc_trim_threshold_is_relaxed_for_the_tiles(monkeypatch):
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_; the block functions then tune malloc once.
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    monkeypatch.setattr(stream, "_malloc_checked", False)
+    stream.keep_tiles_off_mmap()
+    assert stream._malloc_checked
+    rules = dialect_rules(SMALL)[:50]
+    d = stream.digests(rules, SMALL, InProcess(1))
+    assert np.array_equal(d.counts, stream.digests(rules, SMALL, InProcess(2), block=640).counts)
