@@ -21,11 +21,13 @@ CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "enumerate", help="list every rule of the Odeen dialect with its class and true count",
-        description="List the 24,794 rules of the Odeen dialect: rule, semantic class id, the "
+        "enumerate", help="list every rule of a universe's dialect with its class and true count",
+        description="List the rules of a universe's dialect (Odeen's 24,794 by default): rule, semantic class id, the "
                     "class's canonical rule (fewest words, then alphabetical), how many of the "
                     "scenes satisfy it, and 'true'/'false' when it is constant. --classes lists "
-                    "one row per semantic class instead.")
+                    "one row per semantic class instead. A universe too large for the semantics matrix "
+                    "is streamed in blocks (in this process, or on a Dask cluster with --scheduler); "
+                    "the output file is written only when every scene has been seen.")
     p.add_argument("--format", choices=("tsv", "json"), default="tsv", help="output format")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE (atomically) instead of standard output")
