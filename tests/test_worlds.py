@@ -154,3 +154,21 @@ def test_an_interrupted_enumerate_leaves_no_partial_output(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_takes_the_universe_option():
+    import argparse
+
+    from rulelang.cli import build_parser
+
+    def leaves(parser, path):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield path, parser
+        for action in subs:
+            for name, child in action.choices.items():
+                yield from leaves(child, path + (name,))
+
+    missing = [" ".join(path) for path, p in leaves(build_parser(), ())
+               if path[0] != "universe" and "--universe" not in p._option_string_actions]
+    assert missing == []
