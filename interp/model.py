@@ -26,6 +26,7 @@ from rulelang.universe import ODEEN, Universe
 from . import checkpoint
 from .decode import Beam, beam_search
 from .nets import NetConfig, build
+from .scenes import SceneGlyphs
 from .vocab import RuleTrie, Vocab, dialect_texts
 
 #: Where the shipped models live, and the regime they were trained in.
@@ -93,7 +94,7 @@ class _Loaded:
                                 code="E702", path=path) from None
         self.net.eval()
         self.info = {k: ckpt.get(k) for k in ("regime", "step", "best_score", "best_step", "seconds", "params")}
-        self.glyphs = torch.from_numpy(universe.all_scenes().astype(np.int64))
+        self.glyphs = SceneGlyphs(universe)
 
     @classmethod
     def load(cls, path: str | os.PathLike, universe: Universe = ODEEN) -> Any:

@@ -27,6 +27,7 @@ from rulelang.universe import Universe
 from . import checkpoint
 from .model import set_threads  # noqa: F401  (re-exported for rulelang train)
 from .nets import NetConfig, build, n_params
+from .scenes import SceneGlyphs
 from .vocab import PAD, Vocab, dialect_classes
 
 KINDS = ("interpreter", "generator", "empiricist")
@@ -94,7 +95,8 @@ class _Task:
     def __init__(self, cfg: TrainConfig, samples: Any, validation: Any, vocab: Vocab, universe: Universe) -> None:
         self.cfg = cfg
         self.vocab = vocab
-        self.glyphs = torch.from_numpy(universe.all_scenes().astype(np.int64))
+        self.universe = universe
+        self.glyphs = SceneGlyphs(universe)
         self.tokens = torch.from_numpy(vocab.batch(samples.texts))
         self.scenes = torch.from_numpy(samples.scenes.astype(np.int64))
         self.labels = torch.from_numpy(samples.labels)
@@ -224,7 +226,7 @@ class _Generator(_Task):
         from .vocab import RuleTrie
 
         scenes, labels, classes, class_of = self.val
-        trie = RuleTrie.for_dialect(self.vocab)
+        trie = RuleTrie.for_dialect(self.vocab, self.universe)
         top1, recall = [], []
         for i in range(0, scenes.shape[0], 50):
             beams = beam_search(model, self.glyphs[scenes[i:i + 50]], labels[i:i + 50], trie,

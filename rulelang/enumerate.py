@@ -1,4 +1,4 @@
-"""Enumerate the Odeen dialect, and group its rules into semantic classes.
+"""Enumerate a universe's dialect (Odeen's by default), and group its rules into semantic classes.
 
 The dialect (DESIGN §2.1) has exactly 24,794 rules: 98 simple, 5,488 relational, 9,604
 ``and`` and 9,604 ``or``, enumerated here in grammar order. Two rules are in one semantic
@@ -20,13 +20,15 @@ from .checker import LabelRows, semantics_matrix
 from .printer import format_rule
 from .universe import ODEEN, Universe
 
-DIALECT_COUNTS = (1, 2)
+DIALECT_COUNTS = ODEEN.counts
 
 
-def dialect_quantities() -> list[Quantity]:
-    """``at_least n | exactly n | at_most n`` for n in 1, 2, then ``zero``."""
-    qs = [Quantity(kind, n) for kind in ("at_least", "exactly", "at_most") for n in DIALECT_COUNTS]
-    return qs + [Quantity("zero", 0)]
+def dialect_quantities(universe: Universe = ODEEN) -> list[Quantity]:
+    """``at_least n | exactly n | at_most n`` for n in the universe's counts (1, 2 in Odeen),
+    then ``zero``: the quantifiers of the universe's dialect, in grammar order."""
+    qs = [Quantity(kind, n) for kind in ("at_least", "exactly", "at_most") if kind in universe.quantifiers
+          for n in universe.counts]
+    return qs + ([Quantity("zero", 0)] if "zero" in universe.quantifiers else [])
 
 
 def dialect_objects(universe: Universe = ODEEN) -> list[Obj]:
@@ -44,7 +46,7 @@ def dialect_objects(universe: Universe = ODEEN) -> list[Obj]:
 
 def dialect_rules(universe: Universe = ODEEN) -> list[Rule]:
     """Every rule of the dialect, in grammar order (simple, relational, and, or)."""
-    qs, objs = dialect_quantities(), dialect_objects(universe)
+    qs, objs = dialect_quantities(universe), dialect_objects(universe)
     simple = [Prop(q, o) for q in qs for o in objs]
     relational = [Prop(q, x, rel, y) for q in qs for x in objs for rel in universe.relations for y in objs]
     ands = [And(a, b) for a in simple for b in simple]
@@ -100,6 +102,13 @@ def semantic_classes(rows: LabelRows, rules: Sequence[Rule]) -> Classes:
             groups.append(same)
             pending = [r for r in pending if r not in set(same)]
         i = j
+    return classes_of_groups(groups, rules, keys)
+
+
+def classes_of_groups(groups: Sequence[Sequence[int]], rules: Sequence[Rule],
+                      keys: Sequence[tuple[int, str]] | None = None) -> Classes:
+    """Number groups of equivalent rules as classes: canonical rule of each, in canonical order."""
+    keys = keys if keys is not None else [rule_sort_key(r) for r in rules]
     canon = [min(g, key=lambda r: keys[r]) for g in groups]
     order_classes = sorted(range(len(groups)), key=lambda c: keys[canon[c]])
     class_of = np.empty(len(rules), dtype=np.int32)
@@ -115,11 +124,29 @@ class Dialect:
     """The whole Odeen dialect with its semantics matrix and classes, built on demand.
 
     ``Dialect()`` is cheap; the matrix (about 365 MB) is built the first time a property
-    that needs it is read.
+    that needs it is read. Where the matrix would not fit in memory
+    (:func:`rulelang.stream.matrix_fits`), the classes and true counts are streamed instead
+    (:mod:`rulelang.stream`, on ``executor``: in-process by default, or a Dask cluster) and
+    :attr:`matrix` is an error (E205).
     """
 
-    def __init__(self, universe: Universe = ODEEN) -> None:
+    def __init__(self, universe: Universe = ODEEN, executor=None) -> None:
         self.universe = universe
+        self.executor = executor
+
+    @cached_property
+    def streamed(self) -> bool:
+        """Whether the exact work streams (the matrix would not fit in memory)."""
+        from .stream import matrix_fits
+
+        return not matrix_fits(self.universe, len(self.rules))
+
+    @cached_property
+    def stream_result(self):
+        """The streamed classes and counts (:class:`rulelang.stream.StreamedClasses`)."""
+        from .stream import classes
+
+        return classes(self.rules, self.universe, self.executor)
 
     @cached_property
     def rules(self) -> list[Rule]:
@@ -131,14 +158,23 @@ class Dialect:
 
     @cached_property
     def matrix(self) -> LabelRows:
+        if self.streamed:
+            from .errors import RulelangError
+
+            raise RulelangError(
+                f"the semantics matrix of {self.universe.name!r} ({len(self.rules):,} rules x "
+                f"{self.universe.n_scenes:,} scenes) does not fit in memory", code="E205",
+                hint="this step needs every label at once; the streamed engine gives classes and counts")
         return semantics_matrix(self.rules, self.universe)
 
     @cached_property
     def true_counts(self) -> np.ndarray:
-        return self.matrix.true_counts()
+        return self.stream_result.true_counts if self.streamed else self.matrix.true_counts()
 
     @cached_property
     def classes(self) -> Classes:
+        if self.streamed:
+            return classes_of_groups(self.stream_result.groups, self.rules)
         return semantic_classes(self.matrix, self.rules)
 
     def constant(self) -> np.ndarray:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .ast import Rule
+from .ast import And, Not, Rule
 from .checker import compile_rules, run
 from .universe import ODEEN, Universe
 
@@ -36,8 +36,22 @@ def _simplicity_order(universe: Universe) -> np.ndarray:
     return np.argsort(counts, kind="stable")
 
 
-def equivalent(a: Rule, b: Rule, universe: Universe = ODEEN) -> Equivalence:
-    """Compare two rules on all scenes of ``universe``."""
+def equivalent(a: Rule, b: Rule, universe: Universe = ODEEN, executor=None) -> Equivalence:
+    """Compare two rules on all scenes of ``universe``.
+
+    A universe of more than :data:`rulelang.stream.STREAM_SCENES` scenes is streamed in
+    blocks (on ``executor``, in-process by default): the verdict "equivalent" comes only
+    after every scene, and the counterexample is the simplest of all, as here.
+    """
+    from .stream import STREAM_SCENES, first_difference, scene_of
+
+    if universe.n_scenes > STREAM_SCENES:
+        n, index = first_difference(a, b, universe, executor)
+        if n == 0:
+            return Equivalence(True)
+        codes = scene_of(universe, index)
+        la, lb = (bool(x[0]) for x in run(compile_rules([a, b], universe), codes[None]).bools())
+        return Equivalence(False, universe.format_scene(codes), (la, lb), n)
     rows = run(compile_rules([a, b], universe))
     diff = rows.words[0] ^ rows.words[1]
     if not diff.any():
@@ -48,6 +62,14 @@ def equivalent(a: Rule, b: Rule, universe: Universe = ODEEN) -> Equivalence:
     labels = rows.bools()[:, first]
     scene = universe.format_scene(universe.all_scenes()[first])
     return Equivalence(False, scene, (bool(labels[0]), bool(labels[1])), int(bits.sum()))
+
+
+def simplest_scene(rule: Rule, value: bool, universe: Universe = ODEEN, executor=None) -> str | None:
+    """The simplest scene (fewest pieces, then scene order) that ``rule`` labels ``value``,
+    or ``None`` when there is none; streamed on universes too large to hold."""
+    never = And(rule, Not(rule))  # false on every scene: the difference from it is the rule
+    verdict = equivalent(rule if value else Not(rule), never, universe, executor)
+    return verdict.counterexample
 
 
 @dataclass(frozen=True)
@@ -75,8 +97,15 @@ class Examples:
         return False if self.n_true == 0 else None
 
 
-def examples(rule: Rule, universe: Universe = ODEEN) -> Examples:
-    """The true count of ``rule`` over all scenes and its simplest satisfying/falsifying scenes."""
+def examples(rule: Rule, universe: Universe = ODEEN, executor=None) -> Examples:
+    """The true count of ``rule`` over all scenes and its simplest satisfying/falsifying scenes
+    (streamed on universes too large to hold, as :func:`equivalent`)."""
+    from .stream import STREAM_SCENES, digests
+
+    if universe.n_scenes > STREAM_SCENES:
+        n_true = int(digests([rule], universe, executor).counts[0])
+        return Examples(n_true, universe.n_scenes, simplest_scene(rule, True, universe, executor),
+                        simplest_scene(rule, False, universe, executor))
     return examples_from_labels(run(compile_rules([rule], universe)).bools()[0], universe)
 
 

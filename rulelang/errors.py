@@ -19,6 +19,8 @@ Codes:
     E504 unknown solver, or one that cannot be loaded
     E505 impossible options        E506 an optional extra is not installed
     E601 table scene without a label E602 empty table
+    E801 bad universe file         E802 no such universe
+    E803 the Dask scheduler cannot be reached, or a distributed job failed
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from lark import Lark, Token, Transformer, v_args
 
 from .ast import And, Not, Obj, Or, Prop, Quantity, Rule, Span
 from .errors import RulelangError
-from .universe import ODEEN, Universe
+from .universe import ODEEN, QUANTIFIERS, Universe
 
 VOCABULARY_MARKER = "// --- vocabulary: generated from the universe"
 _WORD = re.compile(r"[^\s()#]+")
@@ -43,7 +43,7 @@ def grammar_for(universe: Universe, dialect: bool = False) -> str:
     head, marker, _ = source.partition(VOCABULARY_MARKER)
     if not marker:
         raise RuntimeError("grammar file lacks its vocabulary section")
-    return f"{head}{marker}; these lines are {universe.name}'s ---\n{universe.lark_vocabulary()}\n"
+    return f"{head}{marker}; these lines are {universe.name}'s ---\n{universe.lark_vocabulary(dialect)}\n"
 
 
 @lru_cache(maxsize=None)
@@ -118,7 +118,7 @@ def _expected_words(names, universe: Universe, dialect: bool) -> tuple[str, ...]
         "SHAPE": universe.shapes,
         "ORIENTATION": universe.orientations,
         "REL": universe.relations,
-        "NUMBER": ("1", "2") if dialect else (f"a number 0..{universe.length}",),
+        "NUMBER": tuple(map(str, universe.counts)) if dialect else (f"a number 0..{universe.length}",),
     }
     words: list[str] = []
     # Lark hands over a set: list the words in a fixed, readable order instead.
@@ -187,8 +187,8 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
     if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type != "$END":
         tok = err.token
         word = str(tok)
-        if tok.type == "NUMBER" and dialect and "1" in expected:
-            message = f"the Odeen dialect counts only 1 or 2, not {_cut(word)}"
+        if tok.type == "NUMBER" and dialect and str(universe.counts[0]) in expected:
+            message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
         else:
             message = f"unexpected word {_quote(word)}"
         return RulelangError(
@@ -229,7 +229,7 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
     known = word in universe.words or re.fullmatch(r"[0-9]+", word) is not None
     message = f"unexpected word {_quote(word)}" if known else f"unknown word {_quote(word)}"
     if known and word.isdigit() and dialect:
-        message = f"the Odeen dialect counts only 1 or 2, not {_cut(word)}"
+        message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
     return RulelangError(
         message, code="E001", line=line, column=column, end_column=column + len(word),
         expected=expected, hint=_hint(word, expected, universe), source_line=src,
@@ -288,9 +288,24 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
     except lark.exceptions.LarkError as err:  # anything else Lark may raise: still ours
         raise RulelangError(f"cannot parse rule: {err}", code="E000") from None
     rule = _TO_AST.transform(tree)
+    if dialect and universe.quantifiers != QUANTIFIERS:
+        _check_dialect_quantifiers(rule, universe, text)
     if check:
         check_rule(rule, universe, source=text)
     return rule
+
+
+def _check_dialect_quantifiers(rule: Rule, universe: Universe, text: str) -> None:
+    from .ast import props
+
+    for p in props(rule):
+        if p.quantity.kind not in universe.quantifiers:
+            span = p.quantity.span
+            raise RulelangError(
+                f"the {universe.title} dialect has no quantifier {p.quantity.kind!r}", code="E001",
+                line=span.line if span else None, column=span.column if span else None,
+                expected=universe.quantifiers,
+                source_line=_lines(text)[span.line - 1] if span else None)
 
 
 def check_rule(rule: Rule, universe: Universe = ODEEN, *, source: str | None = None) -> Rule:

@@ -53,7 +53,9 @@ class Task:
 
     def query_scenes(self) -> np.ndarray:
         """``uint8[m, length]`` glyph indices of the query scenes."""
-        return self.universe.all_scenes()[self.query]
+        from .stream import scenes_of
+
+        return scenes_of(self.universe, self.query)
 
 
 @dataclass(frozen=True)

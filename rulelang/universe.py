@@ -32,6 +32,15 @@ KNOWN_RELATIONS: tuple[str, ...] = (
 #: (equivalence, counterexamples and the semantics matrix need every scene).
 MAX_ENUMERABLE_SCENES = 50_000_000
 
+#: The quantifiers of the language, in grammar order; a universe's dialect uses a subset.
+QUANTIFIERS: tuple[str, ...] = ("at_least", "exactly", "at_most", "zero")
+
+#: Words of the language itself, which no attribute word may be.
+KEYWORDS: frozenset[str] = frozenset(QUANTIFIERS + ("and", "or", "not"))
+
+#: The longest scene: cell sets are 64-bit masks in the kernels.
+MAX_LENGTH = 63
+
 
 @dataclass(frozen=True)
 class Universe:
@@ -47,6 +56,9 @@ class Universe:
             phrase is ``COLOR | [COLOR] SHAPE [ORIENTATION]``.
         relations: the relation words this universe allows (a subset of
             :data:`KNOWN_RELATIONS`).
+        quantifiers: the quantifiers of the universe's dialect (a subset of
+            :data:`QUANTIFIERS`); the full language has them all.
+        counts: the numbers ``n`` the dialect's ``at_least n | exactly n | at_most n`` take.
     """
 
     name: str
@@ -57,10 +69,12 @@ class Universe:
     shapes: tuple[str, ...]
     orientations: tuple[str, ...]
     relations: tuple[str, ...] = KNOWN_RELATIONS
+    quantifiers: tuple[str, ...] = QUANTIFIERS
+    counts: tuple[int, ...] = (1, 2)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.length <= 63:
-            raise ValueError(f"scene length must be 1..63, got {self.length}")
+        if not 1 <= self.length <= MAX_LENGTH:
+            raise ValueError(f"scene length must be 1..{MAX_LENGTH}, got {self.length}")
         if len(self.empty) != 1 or any(len(g) != 1 for g in self.pieces):
             raise ValueError("glyphs must be single characters")
         if self.empty in self.pieces:
@@ -77,9 +91,18 @@ class Universe:
             bad = set(words) - set(vocab)
             if bad:
                 raise ValueError(f"piece {glyph!r} uses unknown attribute words {sorted(bad)}")
+        taken = sorted(set(vocab) & (KEYWORDS | set(KNOWN_RELATIONS)))
+        if taken:
+            raise ValueError(f"attribute words {taken} are words of the language itself")
+        unknown = set(self.quantifiers) - set(QUANTIFIERS)
+        if unknown:
+            raise ValueError(f"unknown quantifiers {sorted(unknown)}; known: {QUANTIFIERS}")
+        if any(n < 1 for n in self.counts) or len(set(self.counts)) != len(self.counts):
+            raise ValueError(f"dialect counts must be distinct positive numbers, got {list(self.counts)}")
 
     def __hash__(self) -> int:  # the mappings are not hashable; these fields identify it
-        return hash((self.name, self.length, self.empty, tuple(sorted(self.pieces.items()))))
+        return hash((self.name, self.length, self.empty, tuple(sorted(self.pieces.items())),
+                     self.relations, self.quantifiers, self.counts))
 
     # -- glyphs ---------------------------------------------------------------------
 
@@ -217,8 +240,9 @@ class Universe:
         ]
         return ", ".join(parts)
 
-    def lark_vocabulary(self) -> str:
-        """The vocabulary terminals of the grammar, for this universe's words."""
+    def lark_vocabulary(self, dialect: bool = False) -> str:
+        """The vocabulary terminals of the grammar, for this universe's words (and, for the
+        dialect's grammar, its ``NUMBER``: only the counts the dialect takes)."""
 
         def terminal(name: str, words: Sequence[str]) -> str:
             # Longest first, so that a word never stops at a prefix of a longer one.
@@ -227,6 +251,7 @@ class Universe:
                 alts = "(?!)_"  # not "(?!)": Lark refuses a terminal of zero width
             return f"{name}.2: /(?:{alts})(?![^\\s()#])/"
 
+        numbers = "|".join(sorted(map(str, self.counts), key=lambda w: (-len(w), w)))
         return "\n".join(
             [
                 terminal("COLOR", self.colors),
@@ -234,7 +259,18 @@ class Universe:
                 terminal("ORIENTATION", self.orientations),
                 terminal("REL", self.relations),
             ]
+            + ([f"NUMBER: /(?:{numbers})(?![^\\s()#])/"] if dialect else [])
         )
+
+    @property
+    def title(self) -> str:
+        """The universe's name as a sentence writes it (``Odeen``, ``Odeen-8``)."""
+        return self.name[:1].upper() + self.name[1:]
+
+    def counts_phrase(self) -> str:
+        """``1 or 2``: the dialect's counts as words."""
+        words = [str(n) for n in self.counts]
+        return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _enumerate_scenes(n_glyphs: int, length: int) -> np.ndarray:

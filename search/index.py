@@ -216,6 +216,16 @@ def load_from_cache(universe: Universe) -> DialectIndex | None:
                     arrays["true_counts"], index, start)
 
 
+def fits(universe: Universe) -> bool:
+    """Whether the scene index of ``universe`` can be built (its dialect's matrix fits in
+    memory); where not, :func:`dialect_index` gives a
+    :class:`~rulelang.search.streamed.ClassIndex`, which checks candidates on a table's scenes."""
+    from rulelang.enumerate import dialect_rules
+    from rulelang.stream import matrix_fits
+
+    return matrix_fits(universe, len(dialect_rules(universe)))
+
+
 _CACHE: dict[Universe, DialectIndex] = {}
 _LOCK = threading.Lock()
 
@@ -224,9 +234,14 @@ def dialect_index(universe: Universe = ODEEN, *, disk_cache: bool = True) -> Dia
     """The index of ``universe``'s dialect, kept for the process once built.
 
     With ``disk_cache``, a copy is also kept on disk (see :mod:`rulelang.search.cache`), so that the
-    next process loads it in a fraction of a second instead of building it.
+    next process loads it in a fraction of a second instead of building it. A universe whose
+    index would not fit gets its classes only (:func:`fits`).
     """
     with _LOCK:
+        if universe not in _CACHE and not fits(universe):
+            from .streamed import class_index
+
+            _CACHE[universe] = class_index(universe, disk_cache=disk_cache)
         if universe not in _CACHE:
             found = load_from_cache(universe) if disk_cache else None
             if found is None:

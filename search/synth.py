@@ -30,6 +30,7 @@ from rulelang.ast import And, Not, Or, Prop, Quantity, Rule, in_dialect, size
 from rulelang.checker import compile_rules, run
 from rulelang.enumerate import dialect_objects
 from rulelang.printer import format_rule
+from rulelang.stream import STREAM_SCENES, classes as stream_classes
 from rulelang.universe import Universe
 
 from . import synth_kernels as K
@@ -281,15 +282,20 @@ def _confirm(rules: list[Rule], table: Table) -> tuple[Solution, ...]:
     """Check each rule with the exact checker; keep one per meaning over all scenes."""
     u = table.universe
     on_table = run(compile_rules(rules, u), table.scenes).bools()
-    everywhere = run(compile_rules(rules, u), None, parallel=True)
-    counts = everywhere.true_counts()
-    seen: set[bytes] = set()
+    if u.n_scenes > STREAM_SCENES:  # too many scenes to hold: classes by streaming, verified
+        meanings = stream_classes(rules, u)
+        keep, counts = {g[0] for g in meanings.groups}, meanings.true_counts
+    else:
+        everywhere = run(compile_rules(rules, u), None, parallel=True)
+        counts = everywhere.true_counts()
+        firsts: dict[bytes, int] = {}
+        for r in range(len(rules)):
+            firsts.setdefault(everywhere.words[r].tobytes(), r)
+        keep = set(firsts.values())
     out = []
     for r, rule in enumerate(rules):
-        key = everywhere.words[r].tobytes()
-        if key in seen:
+        if r not in keep:
             continue
-        seen.add(key)
         out.append(Solution(format_rule(rule), rule, size(rule),
                             bool((on_table[r] == table.labels).all()), in_dialect(rule), int(counts[r])))
     out.sort(key=lambda s: (not s.verified, s.words, s.rule))

@@ -189,12 +189,15 @@ def explain(table: Table, *, tolerance: int = 0, noise: float = DEFAULT_NOISE,
         raise ValueError("noise must lie strictly between 0 and 0.5")
     ix = index or dialect_index(table.universe)
     scenes = table.scene_ids
+    # Without a scene index (a universe too large for one) the candidates run on the table.
+    direct = ix.mismatches(table.scenes, table.labels) if hasattr(ix, "mismatches") else None
     if tolerance == 0:
-        ids = members(K.consistent(ix.index, scenes, table.labels, ix.valid), ix.n_classes)
+        ids = (np.flatnonzero(direct == 0) if direct is not None else
+               members(K.consistent(ix.index, scenes, table.labels, ix.valid), ix.n_classes))
         mism = np.zeros(ids.shape[0], dtype=np.int32)
         weight = ix.prior_weights[ids].astype(np.float64)
     else:
-        counts = K.mismatch_counts(ix.index, scenes, table.labels, ix.n_classes)
+        counts = direct if direct is not None else K.mismatch_counts(ix.index, scenes, table.labels, ix.n_classes)
         ids = np.flatnonzero(counts <= tolerance)
         mism = counts[ids]
         # log2 posterior up to a constant: -words + m * log2(noise / (1 - noise)).

@@ -27,15 +27,15 @@ from typing import Callable, Iterator, Protocol, TextIO, Union
 import numpy as np
 
 from rulelang.ast import Rule
-from rulelang.checker import compile_rules, label, run
-from rulelang.equivalence import equivalent
+from rulelang.checker import label
+from rulelang.equivalence import equivalent, examples
 from rulelang.errors import RulelangError
 from rulelang.parser import parse
 from rulelang.printer import format_rule
 from rulelang.universe import ODEEN, Universe
 
-from .active import next_scene
 from .index import DialectIndex, dialect_index
+from .streamed import ask
 from .table import Table
 from .versionspace import explain
 
@@ -139,14 +139,8 @@ class MasterGame:
 
     def examples(self) -> list[tuple[str, bool]]:
         """The simplest scene that follows the rule and the simplest that does not (recorded)."""
-        rows = run(compile_rules([self.secret], self.universe)).bools()[0]
-        scenes = self.universe.all_scenes()
-        order = np.argsort(self.universe.piece_counts(scenes), kind="stable")  # simplest first
-        out = []
-        for want in (True, False):
-            hits = order[rows[order] == want]
-            if hits.size:
-                out.append((self.universe.format_scene(scenes[hits[0]]), want))
+        ex = examples(self.secret, self.universe)
+        out = [(s, want) for s, want in ((ex.satisfying, True), (ex.falsifying, False)) if s is not None]
         for scene, value in out:
             self._record(scene, value)
         return out
@@ -523,7 +517,7 @@ class SearchStudent:
         assert best is not None
         if exp.confidence >= self.confidence or exp.status == "identified" or not may_ask:
             return Guess(best.rule, exp.confidence)
-        q = next_scene(exp.version_space, criterion=self.criterion, prior=self.prior)
+        q = ask(exp.version_space, criterion=self.criterion, prior=self.prior)
         if q is None:  # cannot happen with distinct classes; be safe
             return Guess(best.rule, exp.confidence)
         return Ask(q.scene, exp.n_candidates, tuple(c.rule for c in exp.candidates(3)))

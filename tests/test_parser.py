@@ -58,7 +58,7 @@ def test_the_vocabulary_section_of_the_grammar_file_is_generated_from_odeen(dial
     _, marker, vocabulary = grammar_source(dialect).partition(VOCABULARY_MARKER)
     assert marker, "the grammar file lost its vocabulary marker"
     lines = [line for line in vocabulary.splitlines()[1:] if line.strip()]
-    assert lines == ODEEN.lark_vocabulary().splitlines()
+    assert lines == ODEEN.lark_vocabulary(dialect).splitlines()
 
 
 def test_a_rule_parses_to_frozen_dataclasses_with_and_binding_tighter_than_or():

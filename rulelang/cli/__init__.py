@@ -22,7 +22,10 @@ from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "train", "bench",
-            "export", "render", "editor", "lsp")
+            "export", "render", "editor", "lsp", "universe")
+
+#: Errors that are findings in a user's file (exit 1), like a rule that does not parse.
+FINDING_CODES = frozenset({"E801"})
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -73,7 +76,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_ERROR
     except RulelangError as err:
         out.write(err.diagnostic.render() + "\n")
-        return EXIT_ERROR
+        return EXIT_FINDINGS if err.code in FINDING_CODES else EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from .common import dump_json
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
 
 KINDS = ("random", "balanced", "informative")
 
@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="print markdown tables (text) or the summary as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_universe_option(p)
+    add_scheduler_option(p)
     p.set_defaults(run=run)
 
 
@@ -47,7 +49,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     import json
     from pathlib import Path
 
-    from ..data import DEFAULT_DIR, DataSet
+    from ..data import DataSet
+    from ..data.make import default_dir
+    from ..enumerate import Dialect
+    from ..measures_direct import judge_for
     from ..errors import RulelangError
     from ..harness import markdown, run_benchmark
     from ..harness.progress import Progress
@@ -58,7 +63,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..harness.api import solver_factory
 
     solver_factory(args.solver)  # an unknown solver, or a missing extra, fails before any work
-    ds = DataSet(args.data or DEFAULT_DIR)
+    universe = universe_from(args)
+    ds = DataSet(args.data or default_dir(universe.name), universe)
     target = Path(args.out) if args.out else ds.path / "results" / (
         f"{args.solver.replace(':', '_').replace('/', '_')}-{args.split}-{args.table_kind}.json")
     bar = Progress(0, f"{args.solver} {args.table_kind}", enabled=False if args.quiet else None,
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         result = run_benchmark(ds, args.solver, args.table_kind, args.split, limit=args.limit,
                                seed=args.seed, regime=args.regime, options=dict(args.option),
+                               judge=judge_for(Dialect(universe, executor_from(args))),
                                tick=bar.update, on_tasks=on_tasks)
     finally:
         bar.close()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..printer import format_rule
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_language_options, add_output_options, draw_scene, dump_json, error_line, use_color
+from .common import (add_language_options, add_output_options, add_universe_option, draw_scene, dump_json,
+                     error_line, universe_from, use_color)
 
 if TYPE_CHECKING:
     from ..report import CheckReport, Finding
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "auto (the reference for tiny batches, where importing Numba would cost more "
                         "than it saves; both are exact and tested to agree)")
     add_language_options(p)
+    add_universe_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         error_line("check: standard input ('-') can stand for one file only")
         return EXIT_ERROR
     color = use_color(args, out)
+    universe = universe_from(args)
     try:
         rules_text = read_text(args.rules)
         scenes_text = None if args.scenes is None else read_text(args.scenes)
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             out.write(err.diagnostic.render(color) + "\n")
         return EXIT_ERROR
     report = check(rules_text, _name(args.rules), scenes_text, _name(args.scenes),
-                   dialect=args.dialect, engine=args.engine)
+                   universe=universe, dialect=args.dialect, engine=args.engine)
     findings = report.findings()
     if args.format == "json":
         dump_json(_json(report, findings), out)

@@ -34,6 +34,34 @@ def add_language_options(p: argparse.ArgumentParser) -> None:
                    help="accept only the Odeen dialect of the paper (default: the full language)")
 
 
+def add_universe_option(p: argparse.ArgumentParser) -> None:
+    """``--universe NAME|PATH``: every command takes the world it works in the same way."""
+    p.add_argument("--universe", default="odeen", metavar="NAME|PATH",
+                   help="the world: a built-in name (odeen, odeen-8, odeen-10) or a universe "
+                        "file (.toml); default odeen")
+
+
+def universe_from(args: argparse.Namespace) -> Universe:
+    """The universe ``--universe`` names (a bad file is an E801 diagnostic at its line)."""
+    from ..worldfile import load_universe
+
+    return load_universe(getattr(args, "universe", None) or "odeen")
+
+
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: where the streamed exact jobs run."""
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the streamed exact jobs on the Dask cluster whose scheduler is at ADDRESS "
+                        "(default: $DASK_SCHEDULER_ADDRESS if set, else in this process)")
+
+
+def executor_from(args: argparse.Namespace):
+    """The executor of the streamed jobs: in-process, or the Dask cluster ``--scheduler`` names."""
+    from ..distributed import executor_for
+
+    return executor_for(getattr(args, "scheduler", None))
+
+
 def use_color(args: argparse.Namespace, out: TextIO) -> bool:
     choice = getattr(args, "color", "auto")
     if choice == "always":

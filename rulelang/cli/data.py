@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import dump_json
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--table-size", type=int, default=32, metavar="N", help="scenes per table (32)")
     g.add_argument("--eval-size", type=int, default=1176, metavar="N", help="evaluation sample (1176)")
     m.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_universe_option(m)
+    add_scheduler_option(m)
 
     i = actions.add_parser("info", help="describe and verify a data set",
                            description="Describe a data set and verify every file against its manifest.")
@@ -47,13 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--check", action="store_true",
                    help="also re-derive every label and split invariant, and the tables' ceilings")
     i.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    add_universe_option(i)
     p.set_defaults(run=run)
 
 
 def run_make(args: argparse.Namespace, out: TextIO) -> int:
     import time
 
-    from ..data import DEFAULT_DIR, MakeOptions, SplitOptions, make_dataset
+    from ..data import MakeOptions, SplitOptions, make_dataset
+    from ..data.make import default_dir
+    from ..enumerate import Dialect
     from ..harness.progress import Steps
 
     options = MakeOptions(
@@ -62,11 +67,13 @@ def run_make(args: argparse.Namespace, out: TextIO) -> int:
                             n_validation=args.validation, n_test=args.test,
                             keep_left_of=args.keep_left_of),
         ks=args.k, table_size=args.table_size, eval_size=args.eval_size)
-    target = args.out or str(DEFAULT_DIR)
+    universe = universe_from(args)
+    target = args.out or str(default_dir(universe.name))
     steps = Steps(enabled=None if not args.quiet else False)
     start = time.perf_counter()
     try:
-        path = make_dataset(target, options, force=args.force, progress=steps)
+        path = make_dataset(target, options, dialect=Dialect(universe, executor_from(args)), force=args.force,
+                            progress=steps)
     finally:
         steps.close()
     out.write(f"wrote {path} in {time.perf_counter() - start:.1f} s\n")
@@ -82,9 +89,11 @@ def _size(n: int) -> str:
 
 
 def run_info(args: argparse.Namespace, out: TextIO) -> int:
-    from ..data import DEFAULT_DIR, DataSet
+    from ..data import DataSet
+    from ..data.make import default_dir
 
-    ds = DataSet(args.dir or DEFAULT_DIR)
+    universe = universe_from(args)
+    ds = DataSet(args.dir or default_dir(universe.name), universe)
     ds.verify()
     man = ds.manifest
     problems: list[str] = []

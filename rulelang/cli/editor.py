@@ -11,7 +11,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from .common import error_line
+from .common import add_universe_option, error_line, universe_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tm.add_argument("-o", "--output", metavar="FILE", help="write it here (default: standard output)")
     vs = kinds.add_parser("vscode", help="a VS Code extension: grammar and language client")
     vs.add_argument("directory", metavar="DIR", help="the extension's folder (made if missing)")
+    for k in (tm, vs):
+        add_universe_option(k)
     p.set_defaults(run=run)
 
 
@@ -38,14 +40,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         if args.kind == "textmate":
-            text = textmate_json()
+            text = textmate_json(universe_from(args))
             if args.output in (None, "-"):
                 out.write(text)
             else:
                 write_atomic(args.output, text)
             return EXIT_OK
         root = Path(args.directory)
-        for rel, text in vscode_extension().items():
+        for rel, text in vscode_extension(universe_from(args)).items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             write_atomic(root / rel, text)
         out.write(f"{root}: VS Code extension written; run 'npm install' there, then reload VS Code\n")

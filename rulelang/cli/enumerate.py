@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import dump_json
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
 
 RULE_COLUMNS = ("rule", "class", "canonical", "true_count", "constant")
 CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")
@@ -21,16 +21,20 @@ CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "enumerate", help="list every rule of the Odeen dialect with its class and true count",
-        description="List the 24,794 rules of the Odeen dialect: rule, semantic class id, the "
+        "enumerate", help="list every rule of a universe's dialect with its class and true count",
+        description="List the rules of a universe's dialect (Odeen's 24,794 by default): rule, semantic class id, the "
                     "class's canonical rule (fewest words, then alphabetical), how many of the "
                     "scenes satisfy it, and 'true'/'false' when it is constant. --classes lists "
-                    "one row per semantic class instead.")
+                    "one row per semantic class instead. A universe too large for the semantics matrix "
+                    "is streamed in blocks (in this process, or on a Dask cluster with --scheduler); "
+                    "the output file is written only when every scene has been seen.")
     p.add_argument("--format", choices=("tsv", "json"), default="tsv", help="output format")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE (atomically) instead of standard output")
     p.add_argument("--classes", action="store_true",
                    help="one row per class: id, canonical rule, size, true count, constant")
+    add_universe_option(p)
+    add_scheduler_option(p)
     p.set_defaults(run=run)
 
 
@@ -38,11 +42,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..enumerate import Dialect
     from ..io import write_atomic
 
-    dialect = Dialect()
+    dialect = Dialect(universe_from(args), executor_from(args))
     progress = sys.stderr.isatty()
     if progress:
-        sys.stderr.write(f"building the semantics matrix ({len(dialect.rules):,} rules x "
-                         f"{dialect.universe.n_scenes:,} scenes) ... ")
+        how = (f"streaming {dialect.universe.n_scenes:,} scenes in blocks ({dialect.executor.name}) for"
+               if dialect.streamed else "building the semantics matrix")
+        sys.stderr.write(f"{how} ({len(dialect.rules):,} rules x {dialect.universe.n_scenes:,} scenes) ... ")
         sys.stderr.flush()
     start = time.perf_counter()
     rows = list(dialect.rows())

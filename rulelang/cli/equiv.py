@@ -6,7 +6,8 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_language_options, add_output_options, draw_scene, dump_json, use_color
+from .common import (add_language_options, add_output_options, add_scheduler_option, add_universe_option,
+                     draw_scene, dump_json, executor_from, universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("first", metavar="R1")
     p.add_argument("second", metavar="R2")
     add_language_options(p)
+    add_universe_option(p)
+    add_scheduler_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -27,15 +30,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..printer import format_rule
 
     color = use_color(args, out)
+    universe = universe_from(args)
     rules = []
     for name, text in (("<R1>", args.first), ("<R2>", args.second)):
         try:
-            rules.append(parse(text, dialect=args.dialect))
+            rules.append(parse(text, universe=universe, dialect=args.dialect))
         except RulelangError as err:
             out.write(err.located(path=name).diagnostic.render(color) + "\n")
     if len(rules) < 2:
         return EXIT_ERROR
-    verdict = equivalent(*rules)
+    verdict = equivalent(*rules, universe, executor_from(args))
     a, b = (format_rule(r) for r in rules)
     if args.format == "json":
         dump_json({"first": a, "second": b, "equivalent": verdict.equivalent,
@@ -43,10 +47,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                    "labels": list(verdict.labels) if verdict.labels else None,
                    "disagreements": verdict.n_disagree}, out)
     elif verdict.equivalent:
-        out.write(f"equivalent: {a!r} and {b!r} label all scenes alike\n")
+        out.write(f"equivalent: {a!r} and {b!r} label all {universe.n_scenes:,} scenes alike\n")
     else:
         la, lb = (str(v).lower() for v in verdict.labels)  # type: ignore[union-attr]
         out.write(f"not equivalent: they disagree on {verdict.n_disagree:,} scenes\n"
-                  f"simplest counterexample: {draw_scene(verdict.counterexample, color)}\n"
+                  f"simplest counterexample: {draw_scene(verdict.counterexample, color, universe)}\n"
                   f"  {a}  ->  {la}\n  {b}  ->  {lb}\n")
     return EXIT_OK if verdict.equivalent else EXIT_FINDINGS

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_output_options, draw_scene, dump_json, print_diagnostics, use_color
+from .common import add_output_options, add_universe_option, draw_scene, dump_json, print_diagnostics, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "and a planned cover of the sparse rules; gain: information gain only)")
     p.add_argument("--prior", choices=("simplicity", "uniform"), default="simplicity",
                    help="the belief the information gain is measured under (default simplicity)")
+    add_universe_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -46,14 +47,15 @@ def _natural(text: str) -> int:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.io import read_text
-    from rulelang.search import explain, next_scene, read_table, synthesize
+    from rulelang.search import explain, read_table, synthesize
+    from rulelang.search.streamed import ask
 
     color = use_color(args, out)
     if not 0.0 < args.noise < 0.5:
         out.write("rulelang explain: --noise must lie strictly between 0 and 0.5\n")
         return EXIT_ERROR
     path = "<stdin>" if args.table == "-" else args.table
-    table, errors = read_table(read_text(args.table), path)
+    table, errors = read_table(read_text(args.table), path, universe_from(args))
     if table is None:
         if args.format == "json":
             dump_json({"errors": [e.diagnostic.to_json() for e in errors]}, out)
@@ -62,8 +64,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"Found {n} error{'s' * (n != 1)} in {path}; it is not a table explain can use.\n")
         return EXIT_FINDINGS
     exp = explain(table, tolerance=args.tolerance, noise=args.noise)
-    query = next_scene(exp.version_space, criterion=args.criterion, prior=args.prior,
-                       exclude=table.scene_ids) if exp.n_candidates > 1 else None
+    query = ask(exp.version_space, criterion=args.criterion, prior=args.prior,
+                exclude=table.scene_ids) if exp.n_candidates > 1 else None
     synth = None
     if args.full or exp.status == "none":
         synth = synthesize(table, max_size=args.max_size, timeout=args.timeout)
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 extra = f", contradicts {c.mismatches}" if args.tolerance else ""
                 out.write(f"  {rank:>3}. {c.posterior:6.1%}  {c.rule}  ({c.words} words{extra})\n")
     if query is not None:
-        out.write(f"next scene   {draw_scene(query.scene, color)}  (true for {query.n_true:,} "
+        out.write(f"next scene   {draw_scene(query.scene, color, table.universe)}  (true for {query.n_true:,} "
                   f"candidates, false for {query.n_false:,}; expected gain {query.gain:.2f} bits)\n")
     if synth is not None:
         out.write(synth.summary_block(table.universe.n_scenes) + "\n")

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import print_diagnostics, use_color
+from .common import add_universe_option, print_diagnostics, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("dir", metavar="DIR", help="output directory (created if missing)")
     pp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                     help="colour diagnostics")
+    add_universe_option(pp)
     p.set_defaults(run=run)
 
 
@@ -35,7 +36,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..scenefile import parse_scene_file
 
     path = "<stdin>" if args.table == "-" else args.table
-    table = parse_scene_file(read_text(args.table), path)
+    universe = universe_from(args)
+    table = parse_scene_file(read_text(args.table), path, universe=universe)
     errors = list(table.errors)
     for e in table.entries:
         if e.label is None:
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         n = print_diagnostics(errors, out, use_color(args, out))
         out.write(f"Found {n} error{'s' if n != 1 else ''} in 1 file; nothing written.\n")
         return EXIT_FINDINGS
-    files = popper_files(table)
+    files = popper_files(table, universe)
     target = Path(args.dir)
     try:
         target.mkdir(parents=True, exist_ok=True)

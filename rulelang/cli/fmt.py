@@ -12,7 +12,8 @@ import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_language_options, add_output_options, dump_json, error_line, use_color
+from .common import (add_language_options, add_output_options, add_universe_option, dump_json, error_line,
+                     universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--diff", action="store_true",
                       help="write nothing; show the changes as a unified diff")
     add_language_options(p)
+    add_universe_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         error_line("fmt: standard input ('-') can be given once")
         return EXIT_ERROR
     dry = args.check or args.diff
+    universe = universe_from(args)
     # With '-' the formatted text goes to stdout, so the report must not: it goes to stderr.
     report = sys.stderr if "-" in args.paths and not dry else out
     color = use_color(args, report)
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             failed += 1
             diagnose("io", err)
             continue
-        rf = parse_rule_file(text, name, dialect=args.dialect)
+        rf = parse_rule_file(text, name, universe=universe, dialect=args.dialect)
         for err in rf.errors:
             diagnose("rule", err)
         formatted = format_rule_file(rf)

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from .common import add_output_options, print_diagnostics, use_color
+from .common import add_output_options, add_universe_option, print_diagnostics, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tolerance", type=int, default=0, metavar="K",
                    help="with TABLE: phenomena contradicting up to K labels")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    add_universe_option(p)
     add_output_options(p, formats=("graphml", "dot"))
     p.set_defaults(run=run)
 
@@ -31,10 +32,17 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.search import dialect_index, explain, read_table
     from rulelang.search.graph import implication_graph, to_dot, to_graphml
 
+    from rulelang.errors import RulelangError
+    from rulelang.search.index import fits
+
+    universe = universe_from(args)
+    if not fits(universe):
+        raise RulelangError(f"the implication graph compares every phenomenon on every scene: universe "
+                            f"{universe.name!r} ({universe.n_scenes:,} scenes) is too large for it", code="E205")
     ids = None
     if args.table is not None:
         path = "<stdin>" if args.table == "-" else args.table
-        table, errors = read_table(read_text(args.table), path)
+        table, errors = read_table(read_text(args.table), path, universe)
         if table is None:
             n = print_diagnostics(errors, out, use_color(args, out))
             out.write(f"Found {n} error{'s' * (n != 1)} in {path}.\n")
@@ -46,8 +54,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         ids = exp.ids
     elif not args.quiet:
         sys.stderr.write(f"building the implication graph of all "
-                         f"{dialect_index().n_classes:,} phenomena ...\n")
-    graph, stats = implication_graph(ids)
+                         f"{dialect_index(universe).n_classes:,} phenomena ...\n")
+    graph, stats = implication_graph(ids, dialect_index(universe))
     text = to_graphml(graph) if args.format == "graphml" else to_dot(graph)
     if args.output:
         write_atomic(args.output, text)

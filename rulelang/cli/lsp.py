@@ -10,6 +10,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_OK
+from .common import add_universe_option, universe_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,11 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--table", metavar="PATTERN",
                    help="the table each rule file is judged on, relative to the rule file "
                         "(default '{stem}.table'; {stem} is the rule file's name without .rl)")
+    add_universe_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..lsp import serve
 
-    serve(dialect=args.dialect, table=args.table)
+    serve(dialect=args.dialect, table=args.table, universe=universe_from(args))
     return EXIT_OK

@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from .common import draw_scene, use_color
+from .common import add_universe_option, draw_scene, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,20 +52,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true",
                    help="student: also show the student's own conjecture when it reports a simpler "
                         "equivalent rule")
+    add_universe_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.errors import RulelangError
     from rulelang.parser import parse
+    from rulelang.search import dialect_index
     from rulelang.search.zendo import (Console, MasterGame, Oracle, SearchStudent, StudentGame,
                                        play_master, play_student, random_secret)
 
     color = use_color(args, out)
+    universe = universe_from(args)
     secret = None
     if args.secret is not None:
         try:
-            secret = parse(args.secret)
+            secret = parse(args.secret, universe=universe)
         except RulelangError as err:
             out.write(err.located(path="<secret>", source_line=args.secret).diagnostic.render(color) + "\n")
             return EXIT_ERROR
@@ -74,9 +77,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_ERROR
     stdin = sys.stdin
     echo = not (hasattr(stdin, "isatty") and stdin.isatty())
-    con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color), verbose=args.verbose)
+    con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color, universe), verbose=args.verbose)
     if args.machine == "master":
-        play_master(MasterGame(secret if secret is not None else random_secret(args.seed)), con, color)
+        if secret is None:
+            secret = random_secret(args.seed, dialect_index(universe))
+        play_master(MasterGame(secret, universe), con, color)
         return EXIT_OK
     if args.student == "crn":
         if args.beams is not None and args.beams < 1:
@@ -85,14 +90,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         from rulelang.interp.model import BEAMS, ConjectureGenerator, LearnedInterpreter, model_path
         from rulelang.interp.zendo import NeuralStudent
 
-        student = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter)),
-                                ConjectureGenerator.load(model_path("generator", args.generator)),
-                                beams=args.beams or BEAMS, seed=args.seed or 0)
-        game = StudentGame(student, oracle=Oracle(secret) if secret is not None else None,
+        student = NeuralStudent(LearnedInterpreter.load(model_path("interpreter", args.interpreter), universe),
+                                ConjectureGenerator.load(model_path("generator", args.generator), universe),
+                                universe=universe, beams=args.beams or BEAMS, seed=args.seed or 0)
+        game = StudentGame(student, universe, oracle=Oracle(secret, universe) if secret is not None else None,
                            max_questions=60)
     else:
-        student = SearchStudent(confidence=args.confidence, criterion=args.criterion, prior=args.prior,
-                                synth_max_size=args.max_size, synth_timeout=args.timeout)
-        game = StudentGame(student, oracle=Oracle(secret) if secret is not None else None)
+        student = SearchStudent(universe=universe, confidence=args.confidence, criterion=args.criterion,
+                                prior=args.prior, synth_max_size=args.max_size, synth_timeout=args.timeout)
+        game = StudentGame(student, universe, oracle=Oracle(secret, universe) if secret is not None else None)
     play_student(game, con, color)
     return EXIT_OK

@@ -13,7 +13,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_language_options, error_line, print_diagnostics, use_color
+from .common import add_language_options, add_universe_option, error_line, print_diagnostics, universe_from, use_color
 
 FORMATS = (".svg", ".png")
 
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour diagnostics (auto: on a terminal, unless NO_COLOR is set)")
     add_language_options(p)
+    add_universe_option(p)
     p.set_defaults(run=run)
 
 
@@ -62,13 +63,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     color = use_color(args, report)
     try:
         text = read_text(args.scenes)
-        rule = None if args.rule is None else parse(args.rule, dialect=args.dialect)
+        universe = universe_from(args)
+        rule = None if args.rule is None else parse(args.rule, universe=universe, dialect=args.dialect)
     except RulelangError as err:
         report.write(err.diagnostic.render(color) + "\n")
         return EXIT_ERROR
-    sf = parse_scene_file(text, "<stdin>" if args.scenes == "-" else args.scenes)
+    sf = parse_scene_file(text, "<stdin>" if args.scenes == "-" else args.scenes, universe=universe)
     n_bad = print_diagnostics(sf.errors, report, color)
-    drawing = table_drawing([e.scene for e in sf.entries], [e.label for e in sf.entries], rule=rule,
+    drawing = table_drawing([e.scene for e in sf.entries], [e.label for e in sf.entries], universe, rule=rule,
                             columns=args.columns, cell=args.cell, title=args.title,
                             captions=not args.no_captions)
     data: str | bytes = drawing.svg() if suffix == ".svg" else drawing.png(args.scale)

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import dump_json
+from .common import add_universe_option, dump_json, universe_from
 
 LEARNERS = ("interpreter", "generator", "empiricist")
 
@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="training regime, as 'R,K' or 'RxK' (default 1438x10000)")
     p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
     p.add_argument("--out", default=None, metavar="FILE",
-                   help="checkpoint (default models/REGIME/LEARNER.pt)")
+                   help="checkpoint (default models/REGIME/LEARNER.pt; models/UNIVERSE/REGIME/LEARNER.pt "
+                        "for another world than odeen)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (per learner default)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
@@ -55,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (torch's default)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_universe_option(p)
     p.set_defaults(run=run)
 
 
@@ -70,14 +72,17 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.interp.model import MODELS_DIR
     from rulelang.interp.train import DEFAULTS, set_threads, train
 
-    from ..data import DEFAULT_DIR, DataSet
+    from ..data import DataSet
+    from ..data.make import default_dir
     from ..errors import RulelangError
     from ..harness.progress import Progress
 
     regime = parse_regime(args.regime)
-    ds = DataSet(args.data or DEFAULT_DIR)
+    universe = universe_from(args)
+    ds = DataSet(args.data or default_dir(universe.name), universe)
     ds.regime(regime)  # an unknown regime fails here, with the list of known ones
-    target = Path(args.out) if args.out else MODELS_DIR / regime / f"{args.learner}.pt"
+    models = MODELS_DIR if universe.name == "odeen" else MODELS_DIR / universe.name  # one folder per world
+    target = Path(args.out) if args.out else models / regime / f"{args.learner}.pt"
     if args.threads:
         set_threads(args.threads)
     cfg = replace(DEFAULTS[args.learner], regime=regime, seed=args.seed)

@@ -22,6 +22,15 @@ from .tables import TABLE_KINDS, InformativeOptions, class_counts, labels_of, ma
 #: Where ``rulelang data make`` writes by default (generated data are not committed).
 DEFAULT_DIR = Path("data") / "odeen-v1"
 
+
+#: The largest universe a data set is made for (``odeen-8``'s 5.8 million scenes fit).
+MAX_SCENES = 1 << 26
+
+
+def default_dir(universe_name: str = "odeen") -> Path:
+    """The default data set directory of a universe (``data/odeen-v1``, ``data/odeen-8-v1``)."""
+    return Path("data") / f"{universe_name}-v1"
+
 #: The splits a learner is scored on, and their stream ``part`` numbers.
 EVAL_SPLITS = {"validation": 0, "test": 1}
 
@@ -65,8 +74,8 @@ def regimes(options: MakeOptions) -> list[dict[str, Any]]:
     return [{"name": f"{n}x{k}", "split": split, "k": k} for split, n in sets for k in options.ks]
 
 
-def _rule_file(texts: list[str], split: str, options: MakeOptions) -> bytes:
-    head = (f"# rulelang data set: split {split!r}, {len(texts)} rules of the Odeen dialect, "
+def _rule_file(texts: list[str], split: str, options: MakeOptions, title: str = "Odeen") -> bytes:
+    head = (f"# rulelang data set: split {split!r}, {len(texts)} rules of the {title} dialect, "
             f"seed {options.seed}\n")
     return (head + "".join(t + "\n" for t in texts)).encode("utf-8")
 
@@ -76,6 +85,10 @@ def build(dialect: Dialect, options: MakeOptions,
     """The files of a data set (name -> bytes) and its manifest."""
     say = progress or (lambda _msg: None)
     n_scenes = dialect.universe.n_scenes
+    if n_scenes > MAX_SCENES:
+        raise RulelangError(f"data sets of universes of more than {MAX_SCENES:,} scenes are not made yet "
+                            f"({dialect.universe.name!r} has {n_scenes:,})", code="E505",
+                            hint="the samplers draw without replacement from a list of every scene index")
     options.check(n_scenes)
     say("splits")
     splits: Splits = make_splits(dialect, options.seed, options.splits)
@@ -98,14 +111,14 @@ def build(dialect: Dialect, options: MakeOptions,
     split_info: dict[str, Any] = {}
     for split, rules in splits.as_dict().items():
         texts = [dialect.texts[r] for r in rules]
-        split_info[split] = {"rules": put(f"{split}.rl", _rule_file(texts, split, options)),
+        split_info[split] = {"rules": put(f"{split}.rl", _rule_file(texts, split, options, dialect.universe.title)),
                              "size": int(rules.size)}
 
     say("training samples")
     train = uniform_samples(options.seed, "train", 0, splits.train.size, options.ks[-1], n_scenes)
     split_info["train"]["samples"] = samples("train", splits.train, train)
 
-    root = class_counts(dialect)
+    root = None if dialect.streamed else class_counts(dialect)
     for split, part in EVAL_SPLITS.items():
         rules = getattr(splits, split)
         say(f"{split} tables")

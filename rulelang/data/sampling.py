@@ -24,6 +24,7 @@ STREAMS = {
     "balanced": 3,
     "informative": 4,
     "eval": 5,
+    "pool": 6,  # the scene pool of a universe too large for the matrix (rulelang.data.pool)
 }
 
 

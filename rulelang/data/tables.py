@@ -46,6 +46,10 @@ class InformativeOptions:
 
 def labels_of(dialect: Dialect, rules: np.ndarray, scenes: np.ndarray) -> np.ndarray:
     """``bool[n, k]``: the label of rule ``rules[i]`` on scene ``scenes[i, j]``."""
+    if dialect.streamed:  # no matrix: the checker on the scenes themselves
+        from .pool import labels_direct
+
+        return labels_direct(dialect, rules, scenes)
     packed = dialect.matrix.words.view(np.uint8)
     s = scenes.astype(np.int64)
     byte = packed[np.asarray(rules, dtype=np.int64)[:, None], s >> 3]
@@ -113,8 +117,21 @@ def class_counts(dialect: Dialect) -> np.ndarray:
 def make_tables(dialect: Dialect, rules: np.ndarray, seed: int, part: int, k: int,
                 options: InformativeOptions = InformativeOptions(),
                 root_counts: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The three kinds of table for ``rules`` (``part`` keeps splits' streams apart)."""
+    """The three kinds of table for ``rules`` (``part`` keeps splits' streams apart).
+
+    Where the dialect streams, balanced and informative tables come from a pool of scenes
+    (:mod:`rulelang.data.pool`).
+    """
     n = dialect.universe.n_scenes
+    if dialect.streamed:
+        from .pool import Pool
+
+        pool = Pool(dialect, seed)
+        return {
+            "random": uniform_samples(seed, "random", part, len(rules), k, n),
+            "balanced": pool.ids[balanced_tables(pool, rules, seed, part, k)].astype(np.uint32),
+            "informative": pool.ids[informative(pool, rules, seed, part, k, options)].astype(np.uint32),
+        }
     return {
         "random": uniform_samples(seed, "random", part, len(rules), k, n),
         "balanced": balanced_tables(dialect, rules, seed, part, k),

@@ -18,7 +18,9 @@ import numpy as np
 
 from ..errors import RulelangError
 from ..measures import INVALID, NO_CLASS, Judge
+from ..measures_direct import DirectJudge
 from ..solver import Answer, SolverContext, Task
+from ..stream import scenes_of
 from .api import load_solver
 
 FORMAT = "rulelang-bench"
@@ -69,17 +71,16 @@ def make_tasks(dataset: Any, split: str, kind: str, limit: int | None, seed: int
     tables = dataset.tables(split, kind)
     evaluation = dataset.evaluation(split)
     n = len(tables) if limit is None else max(0, min(limit, len(tables)))
-    scenes = dataset.universe.all_scenes()
     tasks = [Task(index=i, scene_ids=tables.scenes[i].astype(np.int64),
-                  scenes=scenes[tables.scenes[i]], labels=tables.labels[i].copy(),
+                  scenes=scenes_of(dataset.universe, tables.scenes[i]), labels=tables.labels[i].copy(),
                   query=evaluation.scenes[i].astype(np.int64), label_all=label_all, seed=seed,
                   universe=dataset.universe)
              for i in range(n)]
     return tasks, tables, evaluation
 
 
-def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcome: Outcome) -> dict[str, Any]:
-    """Every measure, per task (arrays) — see :mod:`rulelang.measures`."""
+def classify_answers(judge: Judge, hidden: np.ndarray, outcome: Outcome) -> dict[str, np.ndarray]:
+    """The class of every answer's rules: the first one's, the rank of the first correct one."""
     n = len(outcome.answers)
     hidden = np.asarray(hidden[:n], dtype=np.int64)
     hclass = judge.class_of[hidden]
@@ -96,6 +97,16 @@ def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcom
     first = np.array([c[0] if c.size else INVALID for c in per_task], dtype=np.int64)
     rank = np.array([judge.first_equivalent(hc, c) for hc, c in zip(hclass, per_task)], dtype=np.int64)
     correct = (first == hclass) & ~abstained
+    return {"hidden": hidden, "hclass": hclass, "abstained": abstained, "first": first, "rank": rank,
+            "correct": correct}
+
+
+def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcome: Outcome) -> dict[str, Any]:
+    """Every measure, per task (arrays) — see :mod:`rulelang.measures`."""
+    n = len(outcome.answers)
+    answers = outcome.answers
+    c = classify_answers(judge, hidden, outcome)
+    hidden, abstained, first, rank, correct = c["hidden"], c["abstained"], c["first"], c["rank"], c["correct"]
 
     # The learner's labels: its own, else its first rule's.
     ev_scenes = evaluation.scenes[:n].astype(np.int64)
@@ -162,6 +173,7 @@ def summarize(s: dict[str, Any], seconds: list[float]) -> dict[str, Any]:
         return float(np.mean(x)) if n else None
 
     all_ok = s["all_scenes_measured"]
+    nrs_all_ok = all_ok and s.get("nrs_all_measured", True)
     return {
         "tasks": n,
         "rule_induction": mean(s["correct"]),
@@ -170,7 +182,7 @@ def summarize(s: dict[str, Any], seconds: list[float]) -> dict[str, Any]:
         "t_acc_sample": mean(s["t_acc_sample"]),
         "t_acc_all": mean(s["t_acc_all"]) if all_ok else None,
         "nrs_sample": mean(s["nrs_sample"]),
-        "nrs_all": mean(s["nrs_all"]) if all_ok else None,
+        "nrs_all": mean(s["nrs_all"]) if nrs_all_ok else None,
         "ceiling": mean(s["ceiling"]),
         "mean_consistent_classes": mean(s["consistent"]),
         "abstained": int(np.count_nonzero(s["abstained"])),
@@ -200,7 +212,12 @@ def run_benchmark(dataset: Any, solver: str, kind: str = "informative", split: s
     setup = time.perf_counter() - start
     outcome = solve_all(solver_obj, tasks, tick)
     start = time.perf_counter()
-    s = score(judge, tables.rules, tables, evaluation, outcome)
+    if isinstance(judge, DirectJudge):  # a universe too large for the matrix
+        from .direct import score_direct
+
+        s = score_direct(judge, tables.rules, tables, evaluation, outcome)
+    else:
+        s = score(judge, tables.rules, tables, evaluation, outcome)
     scoring = time.perf_counter() - start
     summary = summarize(s, outcome.seconds)
     summary.update(setup_seconds=setup, measure_setup_seconds=measure_setup, scoring_seconds=scoring,
@@ -227,7 +244,8 @@ def _task_records(tables: Any, outcome: Outcome, s: dict[str, Any]) -> list[dict
             "t_acc_sample": round(float(s["t_acc_sample"][t]), 6),
             "t_acc_all": round(float(s["t_acc_all"][t]), 6) if s["all_scenes_measured"] else None,
             "nrs_sample": bool(s["nrs_sample"][t]),
-            "nrs_all": bool(s["nrs_all"][t]) if s["all_scenes_measured"] else None,
+            "nrs_all": bool(s["nrs_all"][t]) if s["all_scenes_measured"] and s.get("nrs_all_measured", True)
+            else None,
             "ceiling": bool(s["ceiling"][t]), "consistent_classes": int(s["consistent"][t]),
             "abstained": bool(a.abstain), "seconds": round(outcome.seconds[t], 6),
         }

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..errors import ExtraMissing
 
 
-def serve(*, dialect: bool = False, table: str | None = None) -> None:
+def serve(*, dialect: bool = False, table: str | None = None, universe=None) -> None:
     """Serve rule files over standard input and output until the client says exit.
 
     Raises:
@@ -29,4 +29,4 @@ def serve(*, dialect: bool = False, table: str | None = None) -> None:
         raise ExtraMissing("the language server and its editor features", "pygls", "lsp") from None
     from .server import serve_stdio
 
-    serve_stdio(dialect=dialect, table=table)
+    serve_stdio(dialect=dialect, table=table, **({"universe": universe} if universe is not None else {}))

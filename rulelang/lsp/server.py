@@ -428,8 +428,8 @@ def line_edits(ls: RulelangServer, lines: list[str], text: str, formatted: str) 
     return edits
 
 
-def serve_stdio(*, dialect: bool = False, table: str | None = None) -> None:
+def serve_stdio(*, dialect: bool = False, table: str | None = None, universe: Universe = ODEEN) -> None:
     """Run the server on standard input and output until the client says exit."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="rulelang lsp: %(message)s")
-    server = build_server(dialect=dialect, table=table)
+    server = build_server(universe=universe, dialect=dialect, table=table)
     server.start_io(LenientStdin(sys.stdin.buffer), sys.stdout.buffer)

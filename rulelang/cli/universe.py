@@ -1,0 +1,63 @@
+"""``rulelang universe show NAME|PATH``: a world, its size and its legend; ``universe list``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from . import EXIT_OK
+from .common import draw_scene, dump_json, use_color
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("universe", help="show a world: its universe file, scene count, dialect size, legend",
+                       description="Show a universe (a built-in name or a universe file): the file "
+                                   "itself, how many scenes and dialect rules it has, and its glyphs. "
+                                   "'list' names the built-in worlds.")
+    p.add_argument("action", choices=("show", "list"), help="show one universe, or list the built-in ones")
+    p.add_argument("universe", metavar="NAME|PATH", nargs="?", default="odeen",
+                   help="a built-in name (odeen, odeen-8, odeen-10) or a universe file (default odeen)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the glyphs")
+    p.set_defaults(run=run)
+
+
+def describe(u) -> dict:
+    """What ``show`` prints about a universe, as data."""
+    from ..enumerate import dialect_rules
+    from ..stream import matrix_fits
+
+    n_rules = len(dialect_rules(u))
+    return {"name": u.name, "length": u.length, "glyphs": u.glyphs, "scenes": u.n_scenes,
+            "dialect_rules": n_rules, "relations": list(u.relations), "counts": list(u.counts),
+            "quantifiers": list(u.quantifiers),
+            "exact_engine": "in memory" if matrix_fits(u, n_rules) else "streamed in blocks",
+            "legend": {u.empty: "empty", **{g: " ".join(u.pieces[g]) for g in sorted(u.pieces)}}}
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from ..worldfile import BUILTIN, load_universe, to_toml
+
+    if args.action == "list":
+        rows = [describe(load_universe(n)) for n in BUILTIN]
+        if args.format == "json":
+            dump_json({"universes": rows}, out)
+        else:
+            for r in rows:
+                out.write(f"{r['name']:<10} {r['length']:>2} cells  {len(r['glyphs']):>2} glyphs  "
+                          f"{r['scenes']:>15,} scenes  {r['dialect_rules']:>7,} dialect rules\n")
+        return EXIT_OK
+    u = load_universe(args.universe)
+    info = describe(u)
+    if args.format == "json":
+        dump_json(info | {"toml": to_toml(u)}, out)
+        return EXIT_OK
+    color = use_color(args, out)
+    out.write(f"# universe {u.name}: {u.length} cells, {u.n_glyphs} glyphs, {u.n_scenes:,} scenes; "
+              f"a dialect of {info['dialect_rules']:,} rules (exact engine: {info['exact_engine']})\n")
+    out.write(to_toml(u))
+    out.write("\nlegend\n")
+    for glyph, words in info["legend"].items():
+        out.write(f"  {draw_scene(glyph, color, u)}  {words}\n")
+    out.write(f"example scene  {draw_scene(u.example_scene, color, u)}\n")
+    return EXIT_OK

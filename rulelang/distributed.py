@@ -1,0 +1,144 @@
+"""Where streamed exact jobs run: in this process, or on a ``dask.distributed`` cluster.
+
+A job (:mod:`rulelang.stream`) is one function applied to many blocks of scenes, with one
+piece of shared data (the compiled rules); its partial results are merged exactly by the
+caller, whatever order they arrive in. An :class:`Executor` only runs the blocks:
+
+* :class:`InProcess` — a thread per core (the kernels release the GIL); the default;
+* :class:`DaskExecutor` — the blocks as tasks of a Dask cluster: the shared data is sent
+  to every worker once, each worker runs the same Numba kernels, and a task whose worker
+  is lost is run again elsewhere (Dask reschedules it; a task that fails is retried
+  :data:`RETRIES` times), never dropped.
+
+:func:`executor_for` picks one: a scheduler address (``--scheduler``, else
+``$DASK_SCHEDULER_ADDRESS``) means Dask, nothing means in-process. Dask is the optional
+extra ``distributed``; without it, asking for a scheduler raises
+:class:`~rulelang.errors.ExtraMissing`.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+from .errors import ExtraMissing, RulelangError
+
+#: How long connecting to a scheduler may take before it is reported unreachable (seconds).
+CONNECT_TIMEOUT = 5.0
+#: How many times a failing task is retried (a lost worker's tasks are rescheduled anyway).
+RETRIES = 3
+
+Tick = Callable[[int], None]
+
+
+class Executor(Protocol):
+    """Runs ``fn(shared, *item)`` for every item; yields the results as they come, in any
+    order (callers merge them exactly, so that no more than a few are ever held at once)."""
+
+    #: Workers (threads or processes) that run blocks at once.
+    workers: int
+    #: A short description, for reports: ``in-process (2 threads)``, ``dask tcp://...``.
+    name: str
+
+    def map(self, fn: Callable[..., Any], shared: Any, items: Sequence[tuple],
+            tick: Tick | None = None) -> Iterator[Any]: ...
+
+
+class InProcess:
+    """Blocks on a pool of threads in this process (one per core by default)."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        from .jit import n_threads
+
+        self.workers = max(1, threads or n_threads())
+        self.name = f"in-process ({self.workers} thread{'s' * (self.workers != 1)})"
+
+    def map(self, fn, shared, items, tick=None):
+        if self.workers == 1 or len(items) <= 1:
+            for item in items:
+                yield fn(shared, *item)
+                if tick:
+                    tick(1)
+            return
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="rulelang-block")
+        try:
+            # A few blocks ahead of the workers, not all: results wait for the caller's merge.
+            pending, todo = set(), iter(items)
+            for item in todo:
+                pending.add(pool.submit(fn, shared, *item))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done = next(as_completed(pending))
+                pending.discard(done)
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.add(pool.submit(fn, shared, *nxt))
+                yield done.result()
+                if tick:
+                    tick(1)
+        finally:  # on an interrupt, blocks not yet started never start
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Blocks as tasks of a ``dask.distributed`` cluster (a :class:`distributed.Client`)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        self.name = f"dask {client.scheduler.address} ({self.workers} worker threads)"
+
+    @classmethod
+    def connect(cls, address: str, timeout: float = CONNECT_TIMEOUT) -> "DaskExecutor":
+        """Connect to the scheduler at ``address``.
+
+        Raises:
+            RulelangError: E803 when it cannot be reached within ``timeout`` seconds.
+        """
+        distributed = require_distributed()
+        try:
+            client = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise RulelangError(
+                f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
+                f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no answer'})",
+                code="E803",
+                hint="start one with 'dask scheduler' (and 'dask worker ADDRESS'), or leave out "
+                     "--scheduler and DASK_SCHEDULER_ADDRESS to run in this process") from None
+        return cls(client)
+
+    def map(self, fn, shared, items, tick=None):
+        distributed = require_distributed()
+        client = self.client
+        [data] = client.scatter([shared], broadcast=True, hash=False)
+        futures = [client.submit(fn, data, *item, pure=False, retries=RETRIES) for item in items]
+        try:
+            for future, result in distributed.as_completed(futures, loop=client.loop, with_results=True):
+                future.release()  # merged by the caller: the cluster may forget it
+                yield result
+                if tick:
+                    tick(1)
+        except distributed.client.FutureCancelledError as err:
+            raise RulelangError(f"a distributed job was cancelled: {err}", code="E803") from None
+        finally:
+            client.cancel(futures + [data])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def require_distributed():
+    """The ``distributed`` module, or :class:`ExtraMissing` naming the extra to install."""
+    try:
+        import distributed
+    except ImportError:
+        raise ExtraMissing("jobs on a Dask cluster (--scheduler)", "dask.distributed", "distributed") from None
+    return distributed
+
+
+def executor_for(address: str | None = None) -> Executor:
+    """The Dask cluster at ``address`` (else ``$DASK_SCHEDULER_ADDRESS``), or this process."""
+    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    return DaskExecutor.connect(address) if address else InProcess()
