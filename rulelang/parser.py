@@ -12,14 +12,15 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
+from typing import NamedTuple
 from importlib import resources
 from pathlib import Path
 
 import lark
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 
 from .ast import And, Not, Obj, Or, Prop, Quantity, Rule, Span
-from .errors import RulelangError
+from .errors import QUOTE_LIMIT, RulelangError, quoted, shorten
 from .universe import ODEEN, Universe
 
 VOCABULARY_MARKER = "// --- vocabulary: generated from the universe"
@@ -50,55 +51,82 @@ def _lark(universe: Universe, dialect: bool, strict: bool = False) -> Lark:
     return Lark(
         grammar_for(universe, dialect),
         parser="lalr",
-        propagate_positions=True,
+        # The AST is built while parsing (LALR calls the transformer at each reduction): no
+        # parse tree, no second pass, and no recursion, so a rule may nest as deeply as its
+        # text (a chain of 100,000 ``and`` operators is a tree that deep).
+        transformer=_ToAst(),
         maybe_placeholders=False,
         strict=strict,
         cache=not strict,
     )
 
 
-def _span(meta) -> Span | None:
-    if getattr(meta, "empty", True):
-        return None
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+#: Counts with more digits than this are refused while parsing: far beyond any scene, and
+#: Python would refuse to convert a number of more than 4,300 digits anyway.
+MAX_DIGITS = 9
 
 
-def _tok_span(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+class _Grouped(NamedTuple):
+    """A parenthesised rule while parsing: the rule, and its span with the parentheses."""
+
+    rule: Rule
+    span: Span
 
 
-@v_args(meta=True)
+def _start(item) -> tuple[int, int]:
+    return (item.line, item.column) if isinstance(item, Token) else (item.span.line, item.span.column)
+
+
+def _end(item) -> tuple[int, int]:
+    if isinstance(item, Token):
+        return item.end_line, item.end_column
+    return item.span.end_line, item.span.end_column
+
+
+def _span(children) -> Span:
+    """The span from the first child's start to the last child's end."""
+    return Span(*_start(children[0]), *_end(children[-1]))
+
+
+def _rule(item) -> Rule:
+    return item.rule if isinstance(item, _Grouped) else item
+
+
 class _ToAst(Transformer):
-    def quantity(self, meta, children):
+    def quantity(self, children):
         kind = children[0]
         if kind.type == "ZERO":
-            return Quantity("zero", 0, span=_span(meta))
-        return Quantity(str(kind), int(children[1]), span=_span(meta))
+            return Quantity("zero", 0, span=_span(children))
+        number = children[1]
+        digits = str(number).lstrip("0")
+        if len(digits) > MAX_DIGITS:
+            raise RulelangError(
+                f"count {digits[:12]}... ({len(digits):,} digits) exceeds any scene", code="E101",
+                line=number.line, column=number.column, end_column=number.end_column)
+        return Quantity(str(kind), int(number), span=_span(children))
 
-    def obj(self, meta, children):
+    def obj(self, children):
         words = {tok.type: str(tok) for tok in children}
-        return Obj(words.get("COLOR"), words.get("SHAPE"), words.get("ORIENTATION"), span=_span(meta))
+        return Obj(words.get("COLOR"), words.get("SHAPE"), words.get("ORIENTATION"), span=_span(children))
 
-    def prop(self, meta, children):
+    def prop(self, children):
         if len(children) == 2:
-            return Prop(children[0], children[1], span=_span(meta))
+            return Prop(children[0], children[1], span=_span(children))
         q, x, rel, y = children
-        return Prop(q, x, str(rel), y, span=_span(meta))
+        return Prop(q, x, str(rel), y, span=_span(children))
 
-    def and_(self, meta, children):
-        return And(children[0], children[2], span=_span(meta))
+    def and_(self, children):
+        return And(_rule(children[0]), _rule(children[2]), span=_span(children))
 
-    def or_(self, meta, children):
-        return Or(children[0], children[2], span=_span(meta))
+    def or_(self, children):
+        return Or(_rule(children[0]), _rule(children[2]), span=_span(children))
 
-    def not_(self, meta, children):
-        return Not(children[1], span=_span(meta))
+    def not_(self, children):
+        return Not(_rule(children[1]), span=_span(children))
 
-    def group(self, meta, children):
-        return children[1]
+    def group(self, children):
+        return _Grouped(_rule(children[1]), _span(children))
 
-
-_TO_AST = _ToAst()
 
 _FIXED_WORDS = {
     "AND": "and", "OR": "or", "NOT": "not", "AT_LEAST": "at_least", "EXACTLY": "exactly",
@@ -170,7 +198,7 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
             interactive = _lark(universe, dialect).parse_interactive(text[:stop])
             interactive.exhaust_lexer()
             names = interactive.accepts() or names
-        except lark.exceptions.LarkError:
+        except (lark.exceptions.LarkError, RulelangError):
             pass
     expected = _expected_words(names, universe, dialect)
     lines = _lines(text)
@@ -178,9 +206,9 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
         tok = err.token
         word = str(tok)
         if tok.type == "NUMBER" and dialect and "1" in expected:
-            message = f"the Odeen dialect counts only 1 or 2, not {word}"
+            message = f"the Odeen dialect counts only 1 or 2, not {shorten(word, QUOTE_LIMIT)}"
         else:
-            message = f"unexpected word {word!r}"
+            message = f"unexpected word {quoted(word)}"
         return RulelangError(
             message, code="E001", line=tok.line, column=tok.column, end_column=tok.end_column,
             expected=expected, hint=_hint(word, expected, universe),
@@ -209,7 +237,7 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
             end_column=column + 1, expected=expected, source_line=src,
         )
     word = m.group()
-    glued = _split_glued(word, universe)
+    glued = _split_glued(word, universe) if len(word) <= QUOTE_LIMIT else None
     if glued:
         return RulelangError(
             f"{word!r} is several words run together", code="E001", line=line, column=column,
@@ -217,9 +245,9 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
             hint=f"separate words with spaces: {' '.join(glued)!r}", source_line=src,
         )
     known = word in universe.words or re.fullmatch(r"[0-9]+", word) is not None
-    message = f"unexpected word {word!r}" if known else f"unknown word {word!r}"
+    message = f"unexpected word {quoted(word)}" if known else f"unknown word {quoted(word)}"
     if known and word.isdigit() and dialect:
-        message = f"the Odeen dialect counts only 1 or 2, not {word}"
+        message = f"the Odeen dialect counts only 1 or 2, not {shorten(word, QUOTE_LIMIT)}"
     return RulelangError(
         message, code="E001", line=line, column=column, end_column=column + len(word),
         expected=expected, hint=_hint(word, expected, universe), source_line=src,
@@ -227,6 +255,8 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
 
 
 def _hint(word: str, expected: tuple[str, ...], universe: Universe) -> str | None:
+    if len(word) > QUOTE_LIMIT:  # no word of ours is that long (and difflib would take its time)
+        return None
     pool = [w for w in expected if " " not in w] or sorted(universe.words)
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6) or difflib.get_close_matches(
         word, sorted(universe.words), n=1, cutoff=0.6
@@ -253,12 +283,11 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
                             source_line=_lines(text)[0],
                             expected=("at_least", "exactly", "at_most", "zero", "not", "("))
     try:
-        tree = _lark(universe, dialect).parse(text)
+        rule = _rule(_lark(universe, dialect).parse(text))
     except lark.exceptions.UnexpectedInput as err:
         raise _translate(err, text, universe, dialect) from None
     except lark.exceptions.LarkError as err:  # anything else Lark may raise: still ours
         raise RulelangError(f"cannot parse rule: {err}", code="E000") from None
-    rule = _TO_AST.transform(tree)
     if check:
         check_rule(rule, universe, source=text)
     return rule

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from .ast import Rule
-from .errors import RulelangError
+from .errors import RulelangError, quoted
 from .rulefile import RuleEntry, RuleFile, parse_rule_file
 from .scenefile import SceneFile, parse_scene_file
 from .universe import ODEEN, Universe
@@ -129,7 +129,7 @@ def _contradiction(result: RuleResult, rule_file: RuleFile, n_labelled: int) -> 
     e = result.entry
     k = len(result.falsifiers)
     return RulelangError(
-        f"rule {e.title!r} is falsified by {k} of {n_labelled} labelled scene{'s' if n_labelled != 1 else ''}",
+        f"rule {quoted(e.title, 60)} is falsified by {k} of {n_labelled} labelled scene{'s' if n_labelled != 1 else ''}",
         code=CONTRADICTED, path=rule_file.path, line=e.line, column=e.column,
         end_column=e.column + len(e.text), source_line=rule_file.lines[e.line - 1],
     )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .ast import Rule
-from .errors import RulelangError
+from .errors import RulelangError, quoted
 from .lines import entry_lines, split_comment  # noqa: F401  (split_comment: part of this API)
 from .parser import parse
 from .printer import format_rule
@@ -71,13 +71,13 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
             code = " " * m.end() + code[m.end():]
             if not code.strip():
                 result.errors.append(RulelangError(
-                    f"label {name!r} has no rule", code="E004", path=path, line=lineno,
+                    f"label {quoted(name)} has no rule", code="E004", path=path, line=lineno,
                     column=m.start(2) + 1, end_column=m.end() + 1, source_line=raw,
                 ))
                 continue
             if name in names:
                 result.errors.append(RulelangError(
-                    f"name {name!r} is already used on line {names[name]}", code="E105",
+                    f"name {quoted(name)} is already used on line {names[name]}", code="E105",
                     path=path, line=lineno, column=m.start(2) + 1, end_column=m.end(2) + 1,
                     source_line=raw, hint="give each rule its own name",
                 ))

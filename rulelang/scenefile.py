@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import RulelangError
+from .errors import RulelangError, quoted
 from .lines import entry_lines
 from .universe import ODEEN, Universe
 
@@ -84,13 +84,13 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
         if len(words) >= 2:
             word = words[1]
             if word.lower() not in LABELS:
-                close = difflib.get_close_matches(word.lower(), list(LABELS), n=1)
-                error(f"unknown label {word!r}", "E203", col_of[1], col_of[1] + len(word),
+                close = difflib.get_close_matches(word.lower(), list(LABELS), n=1) if len(word) < 40 else []
+                error(f"unknown label {quoted(word)}", "E203", col_of[1], col_of[1] + len(word),
                       expected=tuple(LABELS), hint=f"did you mean {close[0]!r}?" if close else None)
                 continue
             label = LABELS[word.lower()]
         if len(words) > 2:
-            error(f"unexpected {words[2]!r} after the label", "E203", col_of[2], col_of[2] + len(words[2]),
+            error(f"unexpected {quoted(words[2])} after the label", "E203", col_of[2], col_of[2] + len(words[2]),
                   hint="a line holds one scene and an optional label; start comments with '#'")
             continue
         if scene_text in seen and label is not None:
