@@ -10,13 +10,11 @@ can give back everything a user wrote.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line that holds an entry.
+class Line(NamedTuple):
+    """One line that holds an entry (a named tuple: files of 100,000 lines make many).
 
     Attributes:
         number: 1-based line number.
