@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 
+from . import progress
 from .ast import Rule
 from .errors import RulelangError, quoted
 from .lines import entry_lines, split_comment  # noqa: F401  (split_comment: part of this API)
@@ -61,7 +63,7 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
     lines = text.splitlines()
     result = RuleFile(path=path, lines=lines)
     names: dict[str, int] = {}
-    for line in entry_lines(lines):
+    for line in progress.tracked(entry_lines(lines), f"reading {path}", len(lines), attrgetter("number")):
         lineno, raw, code, comment = line.number, line.raw, line.code, line.comment
         name = None
         m = _LABEL.match(code)

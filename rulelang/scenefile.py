@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
 
+from . import progress
 from .errors import RulelangError, quoted
 from .lines import entry_lines
 from .universe import ODEEN, Universe
@@ -66,7 +68,7 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
     glyphs, length = frozenset(universe.glyphs), universe.length
     good: list[tuple[str, bool | None, int, int]] = []  # (scene, label, line, column)
-    for line in entry_lines(lines):
+    for line in progress.tracked(entry_lines(lines), f"reading {path}", len(lines), attrgetter("number")):
         lineno, raw, code = line.number, line.raw, line.code
         words = code.split()
         start = code.index(words[0])

@@ -18,6 +18,7 @@ import sys
 import warnings
 from typing import Sequence, TextIO
 
+from .. import progress
 from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -64,7 +65,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
-        return int(args.run(args, out))
+        # Long work shows progress on standard error, unless -q.
+        with progress.reporting(None if getattr(args, "quiet", False) else sys.stderr):
+            return int(args.run(args, out))
     except SystemExit as exc:  # argparse --help / usage errors
         code = exc.code
         return code if isinstance(code, int) else EXIT_ERROR
