@@ -46,3 +46,11 @@ def entry_lines(lines: Sequence[str]) -> Iterator[Line]:
         code, comment = split_comment(raw)
         if code.strip():
             yield Line(number, raw, code, comment)
+
+
+def line_endings(text: str) -> list[str]:
+    """The line break ending each line of ``text`` (as ``str.splitlines`` splits it), so that
+    a rewritten file can keep them: ``"\r\n"``, ``"\n"``, ... and ``""`` for a last line
+    without one."""
+    return [line[len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")):]
+            if line else "" for line in text.splitlines(keepends=True)]

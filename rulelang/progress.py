@@ -75,7 +75,7 @@ class Progress:
                  enabled: bool | None = None, width: int = 30, delay: float | None = None,
                  interval: float | None = None) -> None:
         self.total = max(0, int(total))
-        self.label = label
+        self.label = self.title = label
         self.stream = stream or sys.stderr
         self.enabled = enabled is not False
         self.bar = _isatty(self.stream)
@@ -147,7 +147,7 @@ class Progress:
             self.stream.flush()
             self._shown = False
         elif self._lines:  # a log that said the work was under way says that it ended
-            self.stream.write(f"rulelang: {self.label}: done in {_clock(time.perf_counter() - self.start)}\n")
+            self.stream.write(f"rulelang: {self.title}: done in {_clock(time.perf_counter() - self.start)}\n")
             self.stream.flush()
             self._lines = 0
 

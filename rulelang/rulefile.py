@@ -8,8 +8,10 @@ the file without dropping anything.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Sequence
 
 from . import progress
 from .ast import Rule
@@ -95,10 +97,13 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
     return result
 
 
-def format_rule_file(rf: RuleFile) -> str:
+def format_rule_file(rf: RuleFile, endings: Sequence[str] | None = None) -> str:
     """The file with every good rule in canonical form; everything else kept as written.
 
-    Lines with errors, blank lines and comments are reproduced unchanged.
+    Lines with errors, blank lines and comments are reproduced unchanged. ``endings`` are the
+    file's line breaks (:func:`rulelang.lines.line_endings` of its text), kept line by line;
+    the file then ends with its most common line break. Without them every line ends in
+    ``"\n"``.
     """
     by_line = {e.line: e for e in rf.entries}
     out = []
@@ -112,4 +117,9 @@ def format_rule_file(rf: RuleFile) -> str:
         if e.comment is not None:
             text += "  " + e.comment.rstrip()
         out.append(indent + text)
-    return "\n".join(out) + ("\n" if out else "")
+    if endings is None:
+        return "\n".join(out) + ("\n" if out else "")
+    common = Counter(b for b in endings if b).most_common(1)  # ties: the first seen
+    usual = common[0][0] if common else "\n"
+    return "".join(line + (endings[i] if i < len(endings) and endings[i] else usual)
+                   for i, line in enumerate(out))

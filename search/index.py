@@ -140,16 +140,17 @@ def build_index(universe: Universe = ODEEN) -> DialectIndex:
 
     start = time.perf_counter()
     dialect = Dialect(universe)
-    with progress.task(f"building the {universe.name} dialect index (once: later runs load it)", 4) as bar:
-        bar.update(0, "dialect index: labelling every scene under every rule")
+    title = f"building the {universe.name} dialect index (once: later runs load it)"
+    with progress.task(title, 4) as bar:
+        bar.update(0, f"{title}: labelling every scene under every rule")
         words = dialect.matrix.words
-        bar.update(1, "dialect index: grouping the rules into phenomena")
+        bar.update(1, f"{title}: grouping the rules into phenomena")
         classes = dialect.classes
         canon = classes.canonical
         rows = words[canon]
-        bar.update(1, "dialect index: transposing the matrix")
+        bar.update(1, f"{title}: transposing the matrix")
         index = bits.scene_major(words, canon.astype(np.int64), universe.n_scenes)
-        bar.update(1, "dialect index: assembling")
+        bar.update(1, f"{title}: assembling")
         result = assemble(universe, dialect.rules, canon, classes.sizes, dialect.true_counts[canon], index,
                           start)
         bar.update(1)

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from .common import dump_json
+from .common import dump_json, seed
 
 KINDS = ("random", "balanced", "informative")
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
     p.add_argument("--regime", default=None, metavar="NAME",
                    help="training regime for learners that train, e.g. 1438x1000")
-    p.add_argument("--seed", type=int, default=0, help="seed for randomised solvers (0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed for randomised solvers (0)")
     p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                    help="an option for the solver (repeatable)")
     p.add_argument("--out", default=None, metavar="FILE",

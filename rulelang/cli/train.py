@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import dump_json
+from .common import dump_json, seed
 
 LEARNERS = ("interpreter", "generator", "empiricist")
 
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="checkpoint (default models/REGIME/LEARNER.pt)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (per learner default)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="rules (interpreter) or tables per step")
