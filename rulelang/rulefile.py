@@ -119,7 +119,7 @@ def format_rule_file(rf: RuleFile, endings: Sequence[str] | None = None) -> str:
         out.append(indent + text)
     if endings is None:
         return "\n".join(out) + ("\n" if out else "")
-    common = Counter(b for b in endings if b).most_common(1)  # ties: the first seen
+    common = Counter(b for b in endings if b in ("\n", "\r\n", "\r")).most_common(1)  # ties: the first seen
     usual = common[0][0] if common else "\n"
     return "".join(line + (endings[i] if i < len(endings) and endings[i] else usual)
                    for i, line in enumerate(out))
