@@ -43,8 +43,8 @@ def split_comment(line: str) -> tuple[str, str | None]:
 def entry_lines(lines: Sequence[str]) -> Iterator[Line]:
     """The lines of ``lines`` that hold an entry (not blank, not only a comment)."""
     for number, raw in enumerate(lines, start=1):
-        code, comment = split_comment(raw)
-        if code.strip():
+        code, comment = split_comment(raw) if "#" in raw else (raw, None)
+        if code and not code.isspace():
             yield Line(number, raw, code, comment)
 
 

@@ -38,7 +38,7 @@ ENGINES = ("auto", "compiled", "reference")
 
 #: A contradiction (:class:`Finding`) lists at most this many falsifying scenes; it says how
 #: many there are in all. Listing every one would cost rules x scenes records on a big table.
-FALSIFIER_LIMIT = 100
+FALSIFIER_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,11 @@ class Labels:
 
 
 def _pack(bools: np.ndarray, n_words: int) -> np.ndarray:
-    """``bool[k, n]`` as ``uint64[k, n_words]`` packed rows (padding bits clear)."""
+    """``bool[k, n]`` as ``uint64[k, n_words]`` packed rows (padding bits clear).
+
+    Plain numpy, as is :func:`_popcounts`: :mod:`rulelang.bits` would import Numba, which a
+    small batch judged by the reference evaluator never needs (see :data:`SMALL_BATCH`).
+    """
     out = np.zeros((bools.shape[0], n_words * 8), dtype=np.uint8)
     packed = np.packbits(bools, axis=1)
     out[:, : packed.shape[1]] = packed
