@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
-from typing import NamedTuple
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import lark
 from lark import Lark, Token, Transformer
@@ -100,9 +100,11 @@ class _ToAst(Transformer):
         number = children[1]
         digits = str(number).lstrip("0")
         if len(digits) > MAX_DIGITS:
+            shown = digits if len(digits) <= 12 else f"{digits[:12]}..."
             raise RulelangError(
-                f"count {digits[:12]}... ({len(digits):,} digits) exceeds any scene", code="E101",
-                line=number.line, column=number.column, end_column=number.end_column)
+                f"count {shown} ({len(digits):,} digits) exceeds any scene", code="E101",
+                line=number.line, column=number.column, end_column=number.end_column,
+                hint="counts run from 0 to the number of cells of a scene")
         return Quantity(str(kind), int(number), span=_span(children))
 
     def obj(self, children):
@@ -286,6 +288,9 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
         rule = _rule(_lark(universe, dialect).parse(text))
     except lark.exceptions.UnexpectedInput as err:
         raise _translate(err, text, universe, dialect) from None
+    except RulelangError as err:  # raised while building the AST: show the line it is on
+        lines = _lines(text)
+        raise err.located(source_line=lines[err.line - 1] if err.line else None) from None
     except lark.exceptions.LarkError as err:  # anything else Lark may raise: still ours
         raise RulelangError(f"cannot parse rule: {err}", code="E000") from None
     if check:

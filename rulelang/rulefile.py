@@ -121,5 +121,8 @@ def format_rule_file(rf: RuleFile, endings: Sequence[str] | None = None) -> str:
         return "\n".join(out) + ("\n" if out else "")
     common = Counter(b for b in endings if b in ("\n", "\r\n", "\r")).most_common(1)  # ties: the first seen
     usual = common[0][0] if common else "\n"
-    return "".join(line + (endings[i] if i < len(endings) and endings[i] else usual)
-                   for i, line in enumerate(out))
+    ends = [endings[i] if i < len(endings) and endings[i] else usual for i in range(len(out))]
+    for i in range(len(out) - 1):
+        if ends[i] == "\r" and not out[i + 1] and ends[i + 1].startswith("\n"):
+            ends[i] = "\r\n"  # a lone CR before a line emptied of its blanks would fuse with its LF
+    return "".join(line + end for line, end in zip(out, ends))

@@ -162,3 +162,12 @@ def test_a_crlf_file_already_in_canonical_form_is_left_alone(tmp_path):
     code, text = cli("fmt", path)
     assert code == 0 and "0 files reformatted, 1 file already formatted" in text
     assert path.stat().st_ino == inode
+
+
+def test_a_lone_cr_before_a_blank_line_does_not_swallow_the_line(tmp_path):
+    # Found by the fuzz campaign: "\r" + "\t\n" became "\r\n", two lines fused into one.
+    path = tmp_path / "odd.rl"
+    path.write_bytes(b"zero red\r\t\nzero  blue\n")
+    assert cli("fmt", path)[0] == 0
+    after = path.read_bytes().decode()
+    assert after.splitlines() == ["zero red", "", "zero blue"]
