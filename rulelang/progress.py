@@ -19,8 +19,10 @@ test) a task shows nothing. Shown, progress is
 
 Either way nothing appears for work that ends within :data:`DELAY` seconds (terminal) or
 :data:`FIRST_LINE` seconds (log), so quick commands stay quiet. Progress is drawn when the
-work reports it (:meth:`Progress.update`), never from another thread. Tasks may nest (the index
-build inside a benchmark run): only the innermost one draws.
+work reports it (:meth:`Progress.update`), never from another thread. Tasks may nest (the
+index build inside a benchmark run): only the innermost one draws.
+
+The harness's :mod:`rulelang.harness.progress` is this module under its older name.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ T = TypeVar("T")
 
 #: Seconds before a bar appears on a terminal.
 DELAY = 0.5
-#: Seconds before the first progress line when standard error is not a terminal, and
-#: between two lines after it.
+#: Seconds before the first progress line when standard error is not a terminal ...
 FIRST_LINE = 2.0
+#: ... and between two lines after it.
 INTERVAL = 5.0
 
 
