@@ -43,13 +43,22 @@ def load(path: str | os.PathLike, kind: str | None = None) -> dict[str, Any]:
         RulelangError: E702 unreadable or truncated, E703 wrong format, schema or kind.
     """
     name = str(path)
+    if Path(path).is_dir():
+        raise RulelangError("is a directory, not a model file", code="E702", path=name,
+                            hint="give the checkpoint file itself, e.g. models/1438x10000/interpreter.pt")
     if not Path(path).is_file():
         raise RulelangError("no such model file", code="E702", path=name)
     try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as err:
+        raise RulelangError(f"cannot read: {err.strerror or err}", code="E702", path=name) from None
+    try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises RuntimeError, EOFError, pickle and zip errors alike
-        raise RulelangError(f"not a readable model file (truncated or corrupt): {_first_line(err)}",
-                            code="E702", path=name,
+        # Not torch's own message: it advises loading with weights_only=False, which would
+        # run whatever code the file holds.
+        raise RulelangError(f"not a rulelang checkpoint: {_unreadable(head, err)}", code="E702", path=name,
                             hint="retrain it with 'rulelang train', or reinstall the package for the "
                                  "shipped models") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
@@ -75,6 +84,12 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:200]
+def _unreadable(head: bytes, err: BaseException) -> str:
+    """What is wrong with a file ``torch.load(weights_only=True)`` refused, in our words."""
+    if head != b"PK\x03\x04":  # every checkpoint torch.save writes is a zip archive
+        return "not a PyTorch file (a model file is a zip archive written by 'rulelang train')"
+    text = str(err)
+    if "weights_only" in text or "Unsupported global" in text or "GLOBAL" in text:
+        return ("it holds Python objects besides tensors and numbers, and rulelang never loads "
+                "those (loading them could run any code)")
+    return "a truncated or corrupt PyTorch file"

@@ -5,6 +5,10 @@ hand or parsed back from its printed form: ``parse(print(ast)) == ast``.
 
 ``and``/``or`` are binary and left-associative, as the grammar is: ``a and b and c`` is
 ``And(And(a, b), c)``, and ``a and (b and c)`` keeps its parentheses through a round trip.
+
+A rule may be as long and as deeply nested as its text: a chain of 100,000 ``and``
+operators is a tree 100,000 levels deep. So nothing here recurses on the tree: equality, hashing and the
+walks below keep their own stack (Python's would overflow after about a thousand levels).
 """
 
 from __future__ import annotations
@@ -96,24 +100,83 @@ class Prop(_Pictured):
             raise ValueError("a relation needs both its words: REL and the second object")
 
 
-@dataclass(frozen=True)
+def _tree_eq(self: "Rule", other: object) -> bool:
+    """Structural equality of two rules (spans ignored), with an explicit stack."""
+    if type(other) is not type(self):
+        return NotImplemented
+    if type(self) is not Not and type(self.left) is Prop and type(self.right) is Prop:  # type: ignore[union-attr]
+        return self.left == other.left and self.right == other.right  # type: ignore[union-attr]
+    todo: list[tuple[object, object]] = [(self, other)]
+    while todo:
+        a, b = todo.pop()
+        if a is b:
+            continue
+        kind = type(a)
+        if kind is not type(b):
+            return False
+        if kind is Not:
+            todo.append((a.operand, b.operand))  # type: ignore[attr-defined]
+        elif kind is And or kind is Or:
+            todo.append((a.right, b.right))  # type: ignore[attr-defined]
+            todo.append((a.left, b.left))  # type: ignore[attr-defined]
+        elif a != b:  # propositions: their own (flat) dataclass equality
+            return False
+    return True
+
+
+def _tree_hash(self: "Rule") -> int:
+    """A hash consistent with :func:`_tree_eq`, computed bottom-up with an explicit stack."""
+    kind = type(self)
+    if kind is not Not and type(self.left) is Prop and type(self.right) is Prop:  # type: ignore[union-attr]
+        return hash((kind.__name__, hash(self.left), hash(self.right)))  # type: ignore[union-attr]
+    done: list[int] = []
+    todo: list[tuple[object, bool]] = [(self, False)]
+    while todo:
+        node, ready = todo.pop()
+        kind = type(node)
+        if kind is Not:
+            if ready:
+                done.append(hash(("not", done.pop())))
+            else:
+                todo += [(node, True), (node.operand, False)]  # type: ignore[attr-defined]
+        elif kind is And or kind is Or:
+            if ready:
+                right = done.pop()
+                done.append(hash((kind.__name__, done.pop(), right)))
+            else:
+                todo += [(node, True), (node.right, False), (node.left, False)]  # type: ignore[attr-defined]
+        else:
+            done.append(hash(node))
+    return done[0]
+
+
+@dataclass(frozen=True, eq=False)
 class Not(_Pictured):
     operand: "Rule"
     span: Span | None = _NO_SPAN
 
+    __eq__ = _tree_eq
+    __hash__ = _tree_hash
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class And(_Pictured):
     left: "Rule"
     right: "Rule"
     span: Span | None = _NO_SPAN
 
+    __eq__ = _tree_eq
+    __hash__ = _tree_hash
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Or(_Pictured):
     left: "Rule"
     right: "Rule"
     span: Span | None = _NO_SPAN
+
+    __eq__ = _tree_eq
+    __hash__ = _tree_hash
 
 
 Rule = Union[Prop, Not, And, Or]
@@ -121,25 +184,35 @@ Rule = Union[Prop, Not, And, Or]
 
 def props(rule: Rule) -> Iterator[Prop]:
     """Every proposition of a rule, left to right."""
-    if isinstance(rule, Prop):
-        yield rule
-    elif isinstance(rule, Not):
-        yield from props(rule.operand)
-    else:
-        yield from props(rule.left)
-        yield from props(rule.right)
+    todo = [rule]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Prop):
+            yield node
+        elif isinstance(node, Not):
+            todo.append(node.operand)
+        else:
+            todo += (node.right, node.left)
 
 
 def size(rule: Rule) -> int:
     """The number of words of a rule's canonical text (parentheses not counted)."""
-    if isinstance(rule, Prop):
-        n = len(rule.subject.words()) + (1 if rule.quantity.kind == "zero" else 2)
-        if rule.relation is not None:
-            n += 1 + len(rule.other.words())  # type: ignore[union-attr]
-        return n
-    if isinstance(rule, Not):
-        return 1 + size(rule.operand)
-    return 1 + size(rule.left) + size(rule.right)
+    if type(rule) is Prop and rule.relation is None:
+        return len(rule.subject.words()) + (1 if rule.quantity.kind == "zero" else 2)
+    n, todo = 0, [rule]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Prop):
+            n += len(node.subject.words()) + (1 if node.quantity.kind == "zero" else 2)
+            if node.relation is not None:
+                n += 1 + len(node.other.words())  # type: ignore[union-attr]
+        elif isinstance(node, Not):
+            n += 1
+            todo.append(node.operand)
+        else:
+            n += 1
+            todo += (node.right, node.left)
+    return n
 
 
 def in_dialect(rule: Rule) -> bool:

@@ -116,31 +116,46 @@ class _Compiler:
             starts.append(len(code) >> 2)
 
     def _tree(self, rule: Rule) -> None:
+        """Code for a rule of any shape, walked with an explicit stack (rules may nest
+        100,000 levels deep). A temporary is freed once its value is used, and the result
+        of an operation reuses an operand's row, so a chain of ``and`` operators needs one."""
+        free: list[int] = []  # temporaries ready for reuse (-1, -2, ...)
         temps = 0
-
-        def emit(node: Rule, dest: int | None) -> int:
-            nonlocal temps
+        refs: list[int] = []  # operands computed so far: atoms (>= 0) or temporaries (< 0)
+        todo: list[tuple[Rule, bool]] = [(rule, False)]
+        while todo:
+            node, ready = todo.pop()
             if isinstance(node, Prop):
-                ref = self._atom(node)
-                if dest is None:
-                    return ref
-                self.code.extend((K.OP_COPY, dest, ref, 0))
-                return dest
-            if dest is None:
+                refs.append(self._atom(node))
+                continue
+            if not ready:
+                todo.append((node, True))
+                if isinstance(node, Not):
+                    todo.append((node.operand, False))
+                elif isinstance(node, (And, Or)):
+                    todo += [(node.right, False), (node.left, False)]
+                else:
+                    raise TypeError(f"not a rule: {node!r}")
+                continue
+            if isinstance(node, Not):
+                op, b = K.OP_NOT, 0
+                a = refs.pop()
+                free += [a] if a < 0 else []
+            else:
+                op = K.OP_AND if isinstance(node, And) else K.OP_OR
+                b, a = refs.pop(), refs.pop()
+                free += [r for r in (b, a) if r < 0]
+            if node is rule:
+                dest = K.OUT
+            elif free:
+                dest = free.pop()
+            else:
                 temps += 1
                 dest = -temps
-            if isinstance(node, Not):
-                a = emit(node.operand, None)
-                self.code.extend((K.OP_NOT, dest, a, 0))
-            elif isinstance(node, (And, Or)):
-                a = emit(node.left, None)
-                b = emit(node.right, None)
-                self.code.extend((K.OP_AND if isinstance(node, And) else K.OP_OR, dest, a, b))
-            else:
-                raise TypeError(f"not a rule: {node!r}")
-            return dest
-
-        emit(rule, K.OUT)
+            self.code.extend((op, dest, a, b))
+            refs.append(dest)
+        if isinstance(rule, Prop):
+            self.code.extend((K.OP_COPY, K.OUT, refs.pop(), 0))
         self.n_temps = max(self.n_temps, temps)
 
     def program(self) -> Program:

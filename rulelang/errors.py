@@ -8,6 +8,7 @@ Library code raises it; nothing else (Lark's exceptions included) reaches a user
 Codes:
     E001 unexpected word           E002 unexpected end of rule
     E003 unexpected character      E004 empty rule
+    E005 rule nested too deeply (a guard of the language server; the parser has no limit)
     E101 count out of range        E102 object that selects no piece
     E103 word not in this universe E104 rule outside the dialect
     E201 scene of the wrong length E202 unknown glyph in a scene
@@ -19,6 +20,9 @@ Codes:
     E504 unknown solver, or one that cannot be loaded
     E505 impossible options        E506 an optional extra is not installed
     E601 table scene without a label E602 empty table
+    E701 a rule the learned model cannot read
+    E702 a model file that is not a readable rulelang checkpoint
+    E703 a model of another format, schema, kind or vocabulary
     E801 bad universe file         E802 no such universe
     E803 the Dask scheduler cannot be reached, or a distributed job failed
 """
@@ -27,6 +31,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
+
+#: Text a message quotes from a user's input is cut to this many characters, and a source
+#: line is shown as a window this wide around its caret: a diagnostic about a 1 MB word or a
+#: 14 KB rule stays a few lines long.
+QUOTE_LIMIT = 40
+SOURCE_WINDOW = 100
+#: A message longer than this (one that quotes too much) is cut when rendered.
+MESSAGE_LIMIT = 500
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(text)``, or for long text its beginning and how long it is.
+
+    >>> quoted("pyramid")
+    "'pyramid'"
+    >>> quoted("x" * 1000, 5)
+    "'xxxxx'... (1,000 characters)"
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text``, cut to about ``limit`` characters with a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+def _window(source: str, column: int, width: int) -> tuple[str, int, int]:
+    """The part of a long ``source`` line around 1-based ``column``: the text, the caret's new
+    column, and the most carets that fit."""
+    if len(source) <= SOURCE_WINDOW:
+        return source, column, width
+    lo = max(0, min(column - 1 - SOURCE_WINDOW // 4, len(source) - SOURCE_WINDOW))
+    hi = lo + SOURCE_WINDOW
+    head = "..." if lo > 0 else ""
+    tail = "..." if hi < len(source) else ""
+    col = column - lo + len(head)
+    return head + source[lo:hi] + tail, col, max(1, min(width, hi - (column - 1)))
 
 
 @dataclass
@@ -55,18 +100,20 @@ class Diagnostic:
     def render(self, color: bool = False) -> str:
         """``path:line:col: error[CODE] message``, the source line, a caret, the hint."""
         bold, red, cyan, reset = ("\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m") if color else ("",) * 4
-        head = f"{bold}{self.location()}:{reset} {red}{self.severity}[{self.code}]{reset} {self.message}"
+        head = (f"{bold}{self.location()}:{reset} {red}{self.severity}[{self.code}]{reset} "
+                f"{shorten(self.message)}")
         out = [head]
         if self.source_line is not None and self.column is not None:
             src = self.source_line.rstrip("\n").expandtabs(1)
             width = max(1, (self.end_column or self.column + 1) - self.column)
+            src, column, width = _window(src, self.column, width)
             gutter = f"{self.line} | " if self.line is not None else "| "
             out.append(f"{cyan}{gutter}{reset}{src}")
-            out.append(" " * len(gutter) + " " * (self.column - 1) + f"{red}{'^' * width}{reset}")
+            out.append(" " * len(gutter) + " " * (column - 1) + f"{red}{'^' * width}{reset}")
         if self.expected:
-            out.append(f"  = expected: {', '.join(self.expected)}")
+            out.append(f"  = expected: {shorten(', '.join(self.expected))}")
         if self.hint:
-            out.append(f"  = hint: {self.hint}")
+            out.append(f"  = hint: {shorten(self.hint)}")
         return "\n".join(out)
 
     def to_json(self) -> dict[str, Any]:

@@ -10,13 +10,11 @@ can give back everything a user wrote.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line that holds an entry.
+class Line(NamedTuple):
+    """One line that holds an entry (a named tuple: files of 100,000 lines make many).
 
     Attributes:
         number: 1-based line number.
@@ -45,6 +43,14 @@ def split_comment(line: str) -> tuple[str, str | None]:
 def entry_lines(lines: Sequence[str]) -> Iterator[Line]:
     """The lines of ``lines`` that hold an entry (not blank, not only a comment)."""
     for number, raw in enumerate(lines, start=1):
-        code, comment = split_comment(raw)
-        if code.strip():
+        code, comment = split_comment(raw) if "#" in raw else (raw, None)
+        if code and not code.isspace():
             yield Line(number, raw, code, comment)
+
+
+def line_endings(text: str) -> list[str]:
+    """The line break ending each line of ``text`` (as ``str.splitlines`` splits it), so that
+    a rewritten file can keep them: ``"\r\n"``, ``"\n"``, ... and ``""`` for a last line
+    without one."""
+    return [line[len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")):]
+            if line else "" for line in text.splitlines(keepends=True)]

@@ -14,16 +14,19 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import lark
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 
 from .ast import And, Not, Obj, Or, Prop, Quantity, Rule, Span
-from .errors import RulelangError
+from .errors import QUOTE_LIMIT, RulelangError, quoted, shorten
 from .universe import ODEEN, QUANTIFIERS, Universe
 
 VOCABULARY_MARKER = "// --- vocabulary: generated from the universe"
 _WORD = re.compile(r"[^\s()#]+")
+#: Words longer than this are not tried as several words run together (no rule has one).
+GLUED_LIMIT = 200
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -51,55 +54,84 @@ def _lark(universe: Universe, dialect: bool, strict: bool = False) -> Lark:
     return Lark(
         grammar_for(universe, dialect),
         parser="lalr",
-        propagate_positions=True,
+        # The AST is built while parsing (LALR calls the transformer at each reduction): no
+        # parse tree, no second pass, and no recursion, so a rule may nest as deeply as its
+        # text (a chain of 100,000 ``and`` operators is a tree that deep).
+        transformer=_ToAst(),
         maybe_placeholders=False,
         strict=strict,
         cache=not strict,
     )
 
 
-def _span(meta) -> Span | None:
-    if getattr(meta, "empty", True):
-        return None
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+#: Counts with more digits than this are refused while parsing: far beyond any scene, and
+#: Python would refuse to convert a number of more than 4,300 digits anyway.
+MAX_DIGITS = 9
 
 
-def _tok_span(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+class _Grouped(NamedTuple):
+    """A parenthesised rule while parsing: the rule, and its span with the parentheses."""
+
+    rule: Rule
+    span: Span
 
 
-@v_args(meta=True)
+def _start(item) -> tuple[int, int]:
+    return (item.line, item.column) if isinstance(item, Token) else (item.span.line, item.span.column)
+
+
+def _end(item) -> tuple[int, int]:
+    if isinstance(item, Token):
+        return item.end_line, item.end_column
+    return item.span.end_line, item.span.end_column
+
+
+def _span(children) -> Span:
+    """The span from the first child's start to the last child's end."""
+    return Span(*_start(children[0]), *_end(children[-1]))
+
+
+def _rule(item) -> Rule:
+    return item.rule if isinstance(item, _Grouped) else item
+
+
 class _ToAst(Transformer):
-    def quantity(self, meta, children):
+    def quantity(self, children):
         kind = children[0]
         if kind.type == "ZERO":
-            return Quantity("zero", 0, span=_span(meta))
-        return Quantity(str(kind), int(children[1]), span=_span(meta))
+            return Quantity("zero", 0, span=_span(children))
+        number = children[1]
+        digits = str(number).lstrip("0")
+        if len(digits) > MAX_DIGITS:
+            shown = digits if len(digits) <= 12 else f"{digits[:12]}..."
+            raise RulelangError(
+                f"count {shown} ({len(digits):,} digits) exceeds any scene", code="E101",
+                line=number.line, column=number.column, end_column=number.end_column,
+                hint="counts run from 0 to the number of cells of a scene")
+        return Quantity(str(kind), int(number), span=_span(children))
 
-    def obj(self, meta, children):
+    def obj(self, children):
         words = {tok.type: str(tok) for tok in children}
-        return Obj(words.get("COLOR"), words.get("SHAPE"), words.get("ORIENTATION"), span=_span(meta))
+        return Obj(words.get("COLOR"), words.get("SHAPE"), words.get("ORIENTATION"), span=_span(children))
 
-    def prop(self, meta, children):
+    def prop(self, children):
         if len(children) == 2:
-            return Prop(children[0], children[1], span=_span(meta))
+            return Prop(children[0], children[1], span=_span(children))
         q, x, rel, y = children
-        return Prop(q, x, str(rel), y, span=_span(meta))
+        return Prop(q, x, str(rel), y, span=_span(children))
 
-    def and_(self, meta, children):
-        return And(children[0], children[2], span=_span(meta))
+    def and_(self, children):
+        return And(_rule(children[0]), _rule(children[2]), span=_span(children))
 
-    def or_(self, meta, children):
-        return Or(children[0], children[2], span=_span(meta))
+    def or_(self, children):
+        return Or(_rule(children[0]), _rule(children[2]), span=_span(children))
 
-    def not_(self, meta, children):
-        return Not(children[1], span=_span(meta))
+    def not_(self, children):
+        return Not(_rule(children[1]), span=_span(children))
 
-    def group(self, meta, children):
-        return children[1]
+    def group(self, children):
+        return _Grouped(_rule(children[1]), _span(children))
 
-
-_TO_AST = _ToAst()
 
 _FIXED_WORDS = {
     "AND": "and", "OR": "or", "NOT": "not", "AT_LEAST": "at_least", "EXACTLY": "exactly",
@@ -151,20 +183,6 @@ def _split_glued(word: str, universe: Universe) -> list[str] | None:
     return out if len(out) > 1 else None
 
 
-#: Quoted text in a message is cut to this many characters (a line may be a megabyte long).
-MAX_QUOTED = 60
-
-
-def _cut(text: str) -> str:
-    """``text``, cut to :data:`MAX_QUOTED` characters with a note of the full length."""
-    return text if len(text) <= MAX_QUOTED else f"{text[:MAX_QUOTED]}... ({len(text):,} characters)"
-
-
-def _quote(text: str) -> str:
-    """``repr(text)``, cut as :func:`_cut` does."""
-    return repr(text) if len(text) <= MAX_QUOTED else f"{text[:MAX_QUOTED]!r}... ({len(text):,} characters)"
-
-
 def _lines(text: str) -> list[str]:
     """The lines of a rule as Lark counts them (only "\\n" ends a line), so positions agree."""
     return text.split("\n")
@@ -188,9 +206,10 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
         tok = err.token
         word = str(tok)
         if tok.type == "NUMBER" and dialect and str(universe.counts[0]) in expected:
-            message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
+            message = (f"the {universe.title} dialect counts only {universe.counts_phrase()}, "
+                       f"not {shorten(word, QUOTE_LIMIT)}")
         else:
-            message = f"unexpected word {_quote(word)}"
+            message = f"unexpected word {quoted(word)}"
         return RulelangError(
             message, code="E001", line=tok.line, column=tok.column, end_column=tok.end_column,
             expected=expected, hint=_hint(word, expected, universe),
@@ -219,17 +238,18 @@ def _translate(err: lark.exceptions.UnexpectedInput, text: str, universe: Univer
             end_column=column + 1, expected=expected, source_line=src,
         )
     word = m.group()
-    glued = _split_glued(word, universe)
+    glued = _split_glued(word, universe) if len(word) <= GLUED_LIMIT else None
     if glued:
         return RulelangError(
-            f"{_quote(word)} is several words run together", code="E001", line=line, column=column,
+            f"{quoted(word)} is several words run together", code="E001", line=line, column=column,
             end_column=column + len(word), expected=expected,
-            hint=f"separate words with spaces: {_quote(' '.join(glued))}", source_line=src,
+            hint=f"separate words with spaces: {quoted(' '.join(glued))}", source_line=src,
         )
     known = word in universe.words or re.fullmatch(r"[0-9]+", word) is not None
-    message = f"unexpected word {_quote(word)}" if known else f"unknown word {_quote(word)}"
+    message = f"unexpected word {quoted(word)}" if known else f"unknown word {quoted(word)}"
     if known and word.isdigit() and dialect:
-        message = f"the {universe.title} dialect counts only {universe.counts_phrase()}, not {_cut(word)}"
+        message = (f"the {universe.title} dialect counts only {universe.counts_phrase()}, "
+                   f"not {shorten(word, QUOTE_LIMIT)}")
     return RulelangError(
         message, code="E001", line=line, column=column, end_column=column + len(word),
         expected=expected, hint=_hint(word, expected, universe), source_line=src,
@@ -242,7 +262,7 @@ def _accepted(prefix: str, universe: Universe, dialect: bool) -> set[str]:
         interactive = _lark(universe, dialect).parse_interactive(prefix)
         interactive.exhaust_lexer()
         return set(interactive.accepts())
-    except lark.exceptions.LarkError:
+    except (lark.exceptions.LarkError, RulelangError):  # RulelangError: a huge count on the way
         return set()
 
 
@@ -256,6 +276,8 @@ def expected_words(prefix: str, *, universe: Universe = ODEEN, dialect: bool = F
 
 
 def _hint(word: str, expected: tuple[str, ...], universe: Universe) -> str | None:
+    if len(word) > QUOTE_LIMIT:  # no word of ours is that long (and difflib would take its time)
+        return None
     pool = [w for w in expected if " " not in w] or sorted(universe.words)
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6) or difflib.get_close_matches(
         word, sorted(universe.words), n=1, cutoff=0.6
@@ -282,12 +304,14 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
                             source_line=_lines(text)[0],
                             expected=("at_least", "exactly", "at_most", "zero", "not", "("))
     try:
-        tree = _lark(universe, dialect).parse(text)
+        rule = _rule(_lark(universe, dialect).parse(text))
     except lark.exceptions.UnexpectedInput as err:
         raise _translate(err, text, universe, dialect) from None
+    except RulelangError as err:  # raised while building the AST: show the line it is on
+        lines = _lines(text)
+        raise err.located(source_line=lines[err.line - 1] if err.line else None) from None
     except lark.exceptions.LarkError as err:  # anything else Lark may raise: still ours
         raise RulelangError(f"cannot parse rule: {err}", code="E000") from None
-    rule = _TO_AST.transform(tree)
     if dialect and universe.quantifiers != QUANTIFIERS:
         _check_dialect_quantifiers(rule, universe, text)
     if check:

@@ -20,20 +20,42 @@ def format_obj(o: Obj) -> str:
     return " ".join(o.words())
 
 
+def format_prop(p: Prop) -> str:
+    text = f"{format_quantity(p.quantity)} {format_obj(p.subject)}"
+    if p.relation is not None:
+        text += f" {p.relation} {format_obj(p.other)}"  # type: ignore[arg-type]
+    return text
+
+
 def format_rule(rule: Rule) -> str:
-    """The canonical text of a rule."""
-    if isinstance(rule, Prop):
-        text = f"{format_quantity(rule.quantity)} {format_obj(rule.subject)}"
-        if rule.relation is not None:
-            text += f" {rule.relation} {format_obj(rule.other)}"  # type: ignore[arg-type]
-        return text
-    if isinstance(rule, Not):
-        return f"not {_child(rule.operand, _PREC[Not])}"
-    word = "and" if isinstance(rule, And) else "or"
-    prec = _PREC[type(rule)]
-    return f"{_child(rule.left, prec)} {word} {_child(rule.right, prec + 1)}"
-
-
-def _child(rule: Rule, min_prec: int) -> str:
-    text = format_rule(rule)
-    return f"({text})" if _PREC[type(rule)] < min_prec else text
+    """The canonical text of a rule (of any depth: the walk keeps its own stack)."""
+    kind = type(rule)
+    if kind is Prop:
+        return format_prop(rule)  # type: ignore[arg-type]
+    if (kind is And or kind is Or) and type(rule.left) is Prop and type(rule.right) is Prop:  # type: ignore[union-attr]
+        # The dialect's shape, spared the general walk.
+        return f"{format_prop(rule.left)} {'and' if kind is And else 'or'} {format_prop(rule.right)}"  # type: ignore[union-attr,arg-type]
+    parts: list[str] = []
+    # Items to print, last first: a rule with the precedence its place needs, or plain text.
+    todo: list[tuple[Rule | str, int]] = [(rule, 0)]
+    while todo:
+        node, min_prec = todo.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        kind = type(node)
+        if kind is Prop:
+            parts.append(format_prop(node))  # type: ignore[arg-type]
+            continue
+        prec = _PREC[kind]
+        if prec < min_prec:
+            parts.append("(")
+            todo.append((")", 0))
+        if kind is Not:
+            parts.append("not ")
+            todo.append((node.operand, prec))  # type: ignore[union-attr]
+        else:
+            word = " and " if kind is And else " or "
+            # Both are left-associative: a right operand of the same operator keeps its parentheses.
+            todo += [(node.right, prec + 1), (word, 0), (node.left, prec)]  # type: ignore[union-attr]
+    return "".join(parts)

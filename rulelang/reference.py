@@ -54,13 +54,32 @@ def count(prop: Prop, scene: str, universe: Universe = ODEEN) -> int:
 
 
 def evaluate(rule: Rule, scene: str, universe: Universe = ODEEN) -> bool:
-    """Whether ``scene`` (a glyph string) satisfies ``rule``."""
-    if isinstance(rule, Prop):
-        return rule.quantity.accepts(count(rule, scene, universe))
-    if isinstance(rule, Not):
-        return not evaluate(rule.operand, scene, universe)
-    if isinstance(rule, And):
-        return evaluate(rule.left, scene, universe) and evaluate(rule.right, scene, universe)
-    if isinstance(rule, Or):
-        return evaluate(rule.left, scene, universe) or evaluate(rule.right, scene, universe)
-    raise TypeError(f"not a rule: {rule!r}")
+    """Whether ``scene`` (a glyph string) satisfies ``rule``.
+
+    The walk keeps its own stack, so a rule of any depth is evaluated; ``and`` and ``or``
+    look at their right operand only when the left one leaves the answer open.
+    """
+    values: list[bool] = []
+    # (rule, None): evaluate it; (combine, right): combine with the value on top of ``values``.
+    todo: list[tuple[object, Rule | None]] = [(rule, None)]
+    while todo:
+        node, right = todo.pop()
+        if node is Not:
+            values.append(not values.pop())
+        elif node is And:
+            if values[-1]:  # "true and X" is X
+                values.pop()
+                todo.append((right, None))
+        elif node is Or:
+            if not values[-1]:  # "false or X" is X
+                values.pop()
+                todo.append((right, None))
+        elif isinstance(node, Prop):
+            values.append(node.quantity.accepts(count(node, scene, universe)))
+        elif isinstance(node, Not):
+            todo += [(Not, None), (node.operand, None)]
+        elif isinstance(node, (And, Or)):
+            todo += [(type(node), node.right), (node.left, None)]
+        else:
+            raise TypeError(f"not a rule: {node!r}")
+    return values.pop()

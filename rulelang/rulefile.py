@@ -8,10 +8,14 @@ the file without dropping anything.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Sequence
 
+from . import progress
 from .ast import Rule
-from .errors import RulelangError
+from .errors import RulelangError, quoted
 from .lines import entry_lines, split_comment  # noqa: F401  (split_comment: part of this API)
 from .parser import parse
 from .printer import format_rule
@@ -63,7 +67,7 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
     lines = text.splitlines()
     result = RuleFile(path=path, lines=lines)
     names: dict[str, int] = {}
-    for line in entry_lines(lines):
+    for line in progress.tracked(entry_lines(lines), f"reading {path}", len(lines), attrgetter("number")):
         lineno, raw, code, comment = line.number, line.raw, line.code, line.comment
         name = None
         m = _LABEL.match(code)
@@ -73,13 +77,13 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
             code = " " * m.end() + code[m.end():]
             if not code.strip():
                 result.errors.append(RulelangError(
-                    f"label {name!r} has no rule", code="E004", path=path, line=lineno,
+                    f"label {quoted(name)} has no rule", code="E004", path=path, line=lineno,
                     column=m.start(2) + 1, end_column=m.end() + 1, source_line=raw,
                 ))
                 continue
             if name in names:
                 result.errors.append(RulelangError(
-                    f"name {name!r} is already used on line {names[name]}", code="E105",
+                    f"name {quoted(name)} is already used on line {names[name]}", code="E105",
                     path=path, line=lineno, column=m.start(2) + 1, end_column=m.end(2) + 1,
                     source_line=raw, hint="give each rule its own name",
                 ))
@@ -95,10 +99,13 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
     return result
 
 
-def format_rule_file(rf: RuleFile) -> str:
+def format_rule_file(rf: RuleFile, endings: Sequence[str] | None = None) -> str:
     """The file with every good rule in canonical form; everything else kept as written.
 
-    Lines with errors, blank lines and comments are reproduced unchanged.
+    Lines with errors, blank lines and comments are reproduced unchanged. ``endings`` are the
+    file's line breaks (:func:`rulelang.lines.line_endings` of its text), kept line by line;
+    the file then ends with its most common line break. Without them every line ends in
+    ``"\n"``.
     """
     by_line = {e.line: e for e in rf.entries}
     out = []
@@ -112,4 +119,12 @@ def format_rule_file(rf: RuleFile) -> str:
         if e.comment is not None:
             text += "  " + e.comment.rstrip()
         out.append(indent + text)
-    return "\n".join(out) + ("\n" if out else "")
+    if endings is None:
+        return "\n".join(out) + ("\n" if out else "")
+    common = Counter(b for b in endings if b in ("\n", "\r\n", "\r")).most_common(1)  # ties: the first seen
+    usual = common[0][0] if common else "\n"
+    ends = [endings[i] if i < len(endings) and endings[i] else usual for i in range(len(out))]
+    for i in range(len(out) - 1):
+        if ends[i] == "\r" and not out[i + 1] and ends[i + 1].startswith("\n"):
+            ends[i] = "\r\n"  # a lone CR before a line emptied of its blanks would fuse with its LF
+    return "".join(line + end for line, end in zip(out, ends))

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
-from .errors import RulelangError
+from . import progress
+from .errors import RulelangError, quoted
 from .lines import entry_lines
 from .universe import ODEEN, Universe
 
 LABELS = {"true": True, "false": False}
 
 
-@dataclass(frozen=True)
-class SceneEntry:
-    """One scene of a file: its text, glyph indices, optional label and line number."""
+class SceneEntry(NamedTuple):
+    """One scene of a file: its text, glyph indices, optional label and line number (a named
+    tuple: tables of 100,000 scenes make many)."""
 
     scene: str
     codes: np.ndarray
@@ -69,47 +72,64 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     lines = text.splitlines()
     result = SceneFile(path=path, lines=lines, universe=universe)
     seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
-    for line in entry_lines(lines):
+    glyphs, length = frozenset(universe.glyphs), universe.length
+    good: list[tuple[str, bool | None, int, int]] = []  # (scene, label, line, column)
+    for line in progress.tracked(entry_lines(lines), f"reading {path}", len(lines), attrgetter("number")):
         lineno, raw, code = line.number, line.raw, line.code
-        start = line.column - 1
         words = code.split()
-        col_of = _word_columns(code)
+        start = code.index(words[0])
 
-        def error(message: str, ecode: str, col: int, end: int, **kw) -> None:
+        def error(message: str, ecode: str, word: int, **kw) -> None:
+            col = _word_columns(code)[word]
             result.errors.append(RulelangError(message, code=ecode, path=path, line=lineno, column=col,
-                                               end_column=end, source_line=raw, **kw))
+                                               end_column=col + len(words[word]), source_line=raw, **kw))
 
         scene_text = words[0]
-        try:
-            codes = universe.parse_scene(scene_text)
-        except RulelangError as err:
-            result.errors.append(err.located(path=path, line=lineno, source_line=raw,
-                                             column_offset=start))
-            continue
+        # A well-formed scene is checked here and converted with all the others at the end;
+        # any other is handed to the universe, which says what is wrong with it.
+        if len(scene_text) != length or not glyphs.issuperset(scene_text):
+            try:
+                universe.parse_scene(scene_text)
+            except RulelangError as err:
+                result.errors.append(err.located(path=path, line=lineno, source_line=raw,
+                                                 column_offset=start))
+                continue
         label: bool | None = None
         if len(words) >= 2:
             word = words[1]
             if word.lower() not in LABELS:
-                close = difflib.get_close_matches(word.lower(), list(LABELS), n=1)
-                error(f"unknown label {word!r}", "E203", col_of[1], col_of[1] + len(word),
+                close = difflib.get_close_matches(word.lower(), list(LABELS), n=1) if len(word) < 40 else []
+                error(f"unknown label {quoted(word)}", "E203", 1,
                       expected=tuple(LABELS), hint=f"did you mean {close[0]!r}?" if close else None)
                 continue
             label = LABELS[word.lower()]
         if len(words) > 2:
-            error(f"unexpected {words[2]!r} after the label", "E203", col_of[2], col_of[2] + len(words[2]),
+            error(f"unexpected {quoted(words[2])} after the label", "E203", 2,
                   hint="a line holds one scene and an optional label; start comments with '#'")
             continue
         if scene_text in seen and label is not None:
             prev, prev_line = seen[scene_text]
             if prev != label:
                 error(f"scene {scene_text} is labelled {str(prev).lower()} on line {prev_line} "
-                      f"and {str(label).lower()} here", "E204", col_of[1], col_of[1] + len(words[1]),
+                      f"and {str(label).lower()} here", "E204", 1,
                       hint="a phenomenon labels a scene one way; fix one of the two lines")
                 continue
         if label is not None:  # an unlabelled line must not hide a later contradiction
             seen.setdefault(scene_text, (label, lineno))
-        result.entries.append(SceneEntry(scene_text, codes, label, lineno, start + 1))
+        good.append((scene_text, label, lineno, start + 1))
+    codes = _glyph_indices([g[0] for g in good], universe)
+    result.entries = [SceneEntry(scene, row, label, lineno, column)
+                      for (scene, label, lineno, column), row in zip(good, codes)]
     return result
+
+
+def _glyph_indices(scenes: list[str], universe: Universe) -> np.ndarray:
+    """``uint8[n, length]``: the glyph indices of well-formed scene strings, all at once."""
+    points = np.frombuffer("".join(scenes).encode("utf-32-le"), dtype=np.uint32)
+    glyph_points = np.array([ord(g) for g in universe.glyphs], dtype=np.uint32)
+    order = np.argsort(glyph_points)
+    index = order[np.searchsorted(glyph_points[order], points)].astype(np.uint8)
+    return index.reshape(len(scenes), universe.length)
 
 
 def _word_columns(code: str) -> list[int]:

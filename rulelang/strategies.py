@@ -44,6 +44,7 @@ from .parser import grammar_for
 from .universe import ODEEN, Universe
 
 __all__ = [
+    "deep_rules",
     "dialect_rules",
     "objects",
     "quantities",
@@ -266,6 +267,44 @@ def rules(universe: Universe = ODEEN, dialect: bool = False, max_depth: int = 3)
         level = st.one_of(props, st.builds(Not, level), st.builds(And, level, level),
                           st.builds(Or, level, level))
     return level
+
+
+#: How :func:`deep_rules` grows a rule by one level: the rule so far is ``r``, a new
+#: proposition ``p``.
+_GROW = {
+    "r and p": lambda r, p: And(r, p), "p and r": lambda r, p: And(p, r),
+    "r or p": lambda r, p: Or(r, p), "p or r": lambda r, p: Or(p, r),
+    "not r": lambda r, p: Not(r),
+}
+
+
+def deep_rules(universe: Universe = ODEEN, *, min_depth: int = 0,
+               max_depth: int = 2000) -> st.SearchStrategy[Rule]:
+    """Long, deeply nested rules: chains of ``and``/``or`` growing to the left or the right
+    (so that the printed text needs a pair of parentheses per level) and towers of ``not``.
+
+    A rule of depth ``d`` is built level by level (no recursion), so ``d`` may well exceed
+    Python's recursion limit: use it to test that nothing walks a rule recursively.
+    """
+
+    @st.composite
+    def build(draw) -> Rule:
+        props = _props(universe, False)
+        depth = draw(st.integers(min_depth, max_depth))
+        # One shape for long runs of levels, so that a rule is a real chain, not a bush.
+        steps = draw(st.lists(st.tuples(st.sampled_from(sorted(_GROW)), st.integers(1, max(1, depth))),
+                              min_size=1, max_size=4))
+        pool = draw(st.lists(props, min_size=1, max_size=8))
+        rule = pool[0]
+        level = 0
+        while level < depth:
+            for shape, run in steps:
+                for _ in range(min(run, depth - level)):
+                    rule = _GROW[shape](rule, pool[level % len(pool)])
+                    level += 1
+        return rule
+
+    return build()
 
 
 def dialect_rules(universe: Universe = ODEEN) -> st.SearchStrategy[Rule]:

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rulelang import bits
+from rulelang import bits, progress
 from rulelang.ast import Rule, size
 from rulelang.universe import ODEEN, Universe
 
@@ -140,11 +140,20 @@ def build_index(universe: Universe = ODEEN) -> DialectIndex:
 
     start = time.perf_counter()
     dialect = Dialect(universe)
-    classes = dialect.classes
-    canon = classes.canonical
-    rows = dialect.matrix.words[canon]
-    index = bits.scene_major(dialect.matrix.words, canon.astype(np.int64), universe.n_scenes)
-    result = assemble(universe, dialect.rules, canon, classes.sizes, dialect.true_counts[canon], index, start)
+    title = f"building the {universe.name} dialect index (once: later runs load it)"
+    with progress.task(title, 4) as bar:
+        bar.update(0, f"{title}: labelling every scene under every rule")
+        words = dialect.matrix.words
+        bar.update(1, f"{title}: grouping the rules into phenomena")
+        classes = dialect.classes
+        canon = classes.canonical
+        rows = words[canon]
+        bar.update(1, f"{title}: transposing the matrix")
+        index = bits.scene_major(words, canon.astype(np.int64), universe.n_scenes)
+        bar.update(1, f"{title}: assembling")
+        result = assemble(universe, dialect.rules, canon, classes.sizes, dialect.true_counts[canon], index,
+                          start)
+        bar.update(1)
     result.__dict__["class_rows"] = rows  # already at hand: spare the transpose back
     rows.setflags(write=False)
     return result

@@ -7,7 +7,7 @@ Errors (besides the scene-file codes E201-E204 from :mod:`rulelang.scenefile`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable
 
@@ -26,11 +26,14 @@ class Table:
         scenes: ``uint8[n, length]`` glyph indices (read-only).
         labels: ``bool[n]`` (read-only); true = the scene satisfies the phenomenon's rule.
         universe: the world the scenes belong to.
+        duplicates: how many repeated observations (the same scene, the same label) were
+            merged into these ``n`` when the table was read.
     """
 
     scenes: np.ndarray
     labels: np.ndarray
     universe: Universe = ODEEN
+    duplicates: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         scenes = np.array(self.scenes, dtype=np.uint8).reshape(-1, self.universe.length)
@@ -92,7 +95,9 @@ class Table:
                 when ``allow_empty`` is false and there are no pairs.
         """
         seen: dict[str, bool] = {}
+        n_pairs = 0
         for i, (scene, label) in enumerate(pairs, start=1):
+            n_pairs = i
             try:
                 universe.parse_scene(scene)
             except RulelangError as err:
@@ -105,7 +110,8 @@ class Table:
             raise RulelangError("the table holds no labelled scene", code="E602")
         texts = list(seen)
         scenes = universe.parse_scenes(texts) if texts else np.empty((0, universe.length), np.uint8)
-        return cls(scenes, np.array([seen[t] for t in texts], dtype=bool), universe)
+        return cls(scenes, np.array([seen[t] for t in texts], dtype=bool), universe,
+                   duplicates=n_pairs - len(texts))
 
 
 def read_table(text: str, path: str = "<input>", universe: Universe = ODEEN
@@ -131,5 +137,11 @@ def read_table(text: str, path: str = "<input>", universe: Universe = ODEEN
     if errors:
         errors.sort(key=lambda e: (e.diagnostic.line or 0, e.diagnostic.column or 0))
         return None, errors
-    # Duplicates that agree are harmless; keep each scene once.
-    return Table.from_pairs([(e.scene, bool(e.label)) for e in sf.entries], universe), []
+    # Duplicates that agree are harmless (parse_scene_file refused those that disagree):
+    # keep each scene once, where it first appears.
+    first: dict[str, int] = {}
+    for k, e in enumerate(sf.entries):
+        first.setdefault(e.scene, k)
+    keep = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    labels = np.array([bool(sf.entries[k].label) for k in keep.tolist()], dtype=bool)
+    return Table(sf.scenes()[keep], labels, universe, duplicates=len(sf.entries) - keep.size), []

@@ -262,3 +262,60 @@ def test_the_compiled_and_reference_engines_print_the_same_report(scenes):
     reference = cli(FIXTURES / "good.rl", FIXTURES / scenes, "--engine", "reference", "--color", "never")
     assert compiled == reference
     assert check_json(FIXTURES / "good.rl", FIXTURES / scenes, "--engine", "compiled")[1]["summary"]["engine"] == "compiled"
+
+
+# -- big tables ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """40 rules and 3,000 labelled scenes (labelled by 'at_least 1 red'; duplicates agree)."""
+    import numpy as np
+
+    from rulelang.enumerate import dialect_rules
+    from rulelang.printer import format_rule
+    from rulelang.reference import evaluate
+    from rulelang.universe import ODEEN
+
+    rng = np.random.default_rng(3)
+    d = tmp_path_factory.mktemp("big")
+    rules = [format_rule(r) for r in np.array(dialect_rules(), dtype=object)[rng.choice(24_794, 40)]]
+    (d / "rules.rl").write_text("\n".join(rules) + "\n")
+    scenes = [ODEEN.format_scene(s) for s in ODEEN.all_scenes()[rng.integers(0, ODEEN.n_scenes, 3_000)]]
+    (d / "table.txt").write_text("".join(f"{s} {str(evaluate(parse_rule('at_least 1 red'), s)).lower()}\n"
+                                         for s in scenes))
+    return d
+
+
+def parse_rule(text):
+    from rulelang.parser import parse
+
+    return parse(text)
+
+
+def test_a_big_table_gets_counts_a_few_falsifiers_per_rule_and_no_scene_matrix(big):
+    code, text = cli("check", big / "rules.rl", big / "table.txt")
+    assert code == 1
+    assert "the scene matrix is not drawn: 3,000 scenes x 40 rules" in text
+    assert re.search(r"\.\.\. and [\d,]+ more \(-v shows up to 20\)", text)
+    assert text.count("labelled true, the rule says") + text.count("labelled false, the rule says") <= 3 * 40
+    assert len(text) < 40 * 1_500
+
+
+def test_json_on_a_big_table_counts_every_falsifier_and_lists_the_first_twenty(big):
+    code, report = check_json(big / "rules.rl", big / "table.txt")
+    for rule in report["rules"]:
+        assert len(rule["falsified_by"]) == min(20, rule["falsified_count"])
+        assert len(rule["labels"]) == 3_000
+    contradictions = [d for d in report["diagnostics"] if d["kind"] == "contradiction"]
+    assert all(len(d["falsified_by"]) == min(20, d["falsified_count"]) for d in contradictions)
+    assert report["summary"]["labels_listed"] is True
+
+
+def test_json_leaves_out_the_labels_past_a_million(big, monkeypatch):
+    import rulelang.cli.check
+
+    monkeypatch.setattr(rulelang.cli.check, "JSON_LABELS", 1_000)
+    _, report = check_json(big / "rules.rl", big / "table.txt")
+    assert report["summary"]["labels_listed"] is False
+    assert all(r["labels"] is None and r["true_count"] >= 0 for r in report["rules"])

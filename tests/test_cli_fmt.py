@@ -132,3 +132,42 @@ def test_a_file_that_cannot_be_written_is_one_clear_message_and_exit_2(messy, mo
     assert code == 2
     assert f"{messy}: error[E301] cannot write: Permission denied" in text
     assert messy.read_bytes() == before
+
+
+def test_the_summary_counts_a_file_that_could_not_be_written_and_exits_2(messy, monkeypatch):
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("rulelang.io.write_atomic", refuse)
+    code, text = cli("fmt", messy, FIXTURES / "good.rl")
+    assert code == 2
+    assert "1 file could not be written, 0 files reformatted, 1 file already formatted" in text
+    assert "1 file reformatted" not in text
+    code, text = cli("fmt", "--format", "json", messy)
+    assert code == 2 and json.loads(text)["summary"]["unwritten"] == 1
+
+
+def test_crlf_line_endings_are_kept_line_by_line(tmp_path):
+    path = tmp_path / "dos.rl"
+    path.write_bytes(b"zero  red\r\n# note\r\nexactly 1   blue\nzero  blue")
+    assert cli("fmt", path)[0] == 0
+    assert path.read_bytes() == b"zero red\r\n# note\r\nexactly 1 blue\nzero blue\r\n"
+    assert "would reformat" not in cli("fmt", "--check", path)[1]
+
+
+def test_a_crlf_file_already_in_canonical_form_is_left_alone(tmp_path):
+    path = tmp_path / "dos.rl"
+    path.write_bytes(b"zero red\r\nexactly 1 blue\r\n")
+    inode = path.stat().st_ino
+    code, text = cli("fmt", path)
+    assert code == 0 and "0 files reformatted, 1 file already formatted" in text
+    assert path.stat().st_ino == inode
+
+
+def test_a_lone_cr_before_a_blank_line_does_not_swallow_the_line(tmp_path):
+    # Found by the fuzz campaign: "\r" + "\t\n" became "\r\n", two lines fused into one.
+    path = tmp_path / "odd.rl"
+    path.write_bytes(b"zero red\r\t\nzero  blue\n")
+    assert cli("fmt", path)[0] == 0
+    after = path.read_bytes().decode()
+    assert after.splitlines() == ["zero red", "", "zero blue"]

@@ -86,3 +86,27 @@ def test_mutated_example_rules_never_crash_check(workdir, data):
 def test_random_scene_files_never_crash_check(workdir, data):
     rules = (EXAMPLES / "rules.rl").read_bytes()
     assert_findings_are_diagnosed(*check_bytes(workdir, rules, data))
+
+
+# -- the fuzz campaign of bench/bench_fuzz.py, small, with a fixed seed ---------------------
+
+from search_fixtures import index  # noqa: E402,F401 - the dialect index, for explain
+
+
+def test_a_fuzz_campaign_through_check_fmt_eval_and_explain_finds_no_failure(index, tmp_path):
+    from rulelang.harness.fuzz import campaign
+
+    tally = campaign(300, seed=16, workdir=tmp_path)
+    assert tally.tried == 300 and set(tally.commands) == {"check", "fmt", "eval", "explain"}
+    assert tally.failures == []
+    # The campaign reaches the diagnostics of every kind of input.
+    assert {"E001", "E002", "E101", "E201", "E203", "E401", "E601"} <= set(tally.codes)
+    assert set(tally.exits) <= {0, 1, 2} and tally.exits[0] and tally.exits[1]
+
+
+def test_the_fuzz_campaign_is_the_same_for_the_same_seed(index, tmp_path):
+    from rulelang.harness.fuzz import campaign
+
+    a = campaign(40, seed=5, workdir=tmp_path).to_json()
+    b = campaign(40, seed=5, workdir=tmp_path).to_json()
+    assert (a["codes"], a["exit_codes"], a["commands"]) == (b["codes"], b["exit_codes"], b["commands"])

@@ -84,3 +84,60 @@ def test_without_scenes_rules_are_only_parsed_and_have_no_verdict():
 def test_an_empty_rule_file_against_a_table_has_no_findings():
     report = check("# nothing here\n\n", "empty.rl", (FIXTURES / "table.txt").read_text(), "table.txt")
     assert report.results == [] and report.findings() == []
+
+
+# -- big tables: counts from bit rows, only the falsifiers that are shown ---------------
+
+
+def big_table(n: int, seed: int = 1) -> str:
+    import numpy as np
+
+    from rulelang.universe import ODEEN
+
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, ODEEN.n_scenes, n)
+    scenes = [ODEEN.format_scene(s) for s in ODEEN.all_scenes()[ids]]
+    labels = ids * 2_654_435_761 % 7 < 3  # a scene drawn twice gets the same label
+    unlabelled = rng.random(n) < 0.1
+    return "".join(f"{s}\n" if u else f"{s} {'true' if v else 'false'}\n"
+                   for s, v, u in zip(scenes, labels, unlabelled))
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_counts_and_first_falsifiers_on_a_big_table_are_the_reference_ones(engine):
+    rules = "at_least 1 red\nzero blue touching red\nnot exactly 2 pyramid or at_most 1 block\n"
+    report = check(rules, "r.rl", big_table(700), "t.txt", engine=engine)
+    entries = report.scene_file.entries
+    for result in report.results:
+        wrong = [s.line for s in entries
+                 if s.label is not None and evaluate(result.entry.rule, s.scene) != s.label]
+        truths = sum(evaluate(result.entry.rule, s.scene) for s in entries)
+        assert (result.n_falsified, result.n_true) == (len(wrong), truths)
+        assert [f.line for f in result.first_falsifiers(5)] == wrong[:5]
+        assert [f.line for f in result.first_falsifiers(70)] == wrong[:70]  # across words
+        assert [f.line for f in result.falsifiers] == wrong
+
+
+def test_a_finding_lists_a_few_falsifiers_and_counts_them_all():
+    report = check("at_least 1 red\n", "r.rl", big_table(2_000), "t.txt")
+    (finding,) = report.findings(3)
+    assert len(finding.falsifiers) == 3 and finding.n_falsifiers == report.results[0].n_falsified > 3
+    assert f"falsified by {finding.n_falsifiers:,} of" in finding.error.message
+    assert finding.to_json()["falsified_count"] == finding.n_falsifiers
+    (default,) = report.findings()
+    assert len(default.falsifiers) == rulelang.report.FALSIFIER_LIMIT
+
+
+def test_judging_builds_no_falsifier_records_until_they_are_asked_for(monkeypatch):
+    made = []
+    real = rulelang.report.Falsifier
+
+    def counting(*args):
+        made.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(rulelang.report, "Falsifier", counting)
+    report = check("at_least 1 red\nzero red\n", "r.rl", big_table(5_000), "t.txt")
+    assert made == [] and report.contradicted
+    report.findings(3)
+    assert len(made) == 6

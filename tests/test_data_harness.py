@@ -261,3 +261,55 @@ def test_the_real_search_solves_every_identifiable_informative_table(data, judge
     # phenomenon down (the ceiling), the top answer is equivalent to the hidden rule.
     assert s["rule_induction"] >= s["ceiling"] > 0
     assert s["t_acc_all"] >= s["ceiling"]
+
+
+def test_every_answer_is_reported_as_the_simplest_rule_of_its_phenomenon(data, judge):
+    class Wordy:
+        name = "wordy"
+
+        def __init__(self, context: SolverContext) -> None:
+            pass
+
+        def solve(self, task: Task) -> Answer:
+            return Answer(rules=("zero red and at_least 1 red", "zero red"))
+
+    register("wordy", Wordy)
+    r = run_benchmark(DataSet(data), "wordy", "informative", limit=2, judge=judge)
+    simplest = judge.dialect.texts[judge.canonical[judge.classify(["zero red and at_least 1 red"])[0]]]
+    assert simplest != "zero red and at_least 1 red"
+    for rec in r["tasks"]:
+        assert rec["answer"] == simplest and rec["conjecture"] == "zero red and at_least 1 red"
+
+    class Plain(Wordy):
+        def solve(self, task: Task) -> Answer:
+            return Answer(rules=("zero red",))
+
+    register("plain", Plain)
+    for rec in run_benchmark(DataSet(data), "plain", "informative", limit=2, judge=judge)["tasks"]:
+        assert rec["answer"] == "zero red" and "conjecture" not in rec  # already the simplest
+
+
+def test_bench_help_lists_every_registered_solver(capsys):
+    register("my-own-solver", Labeller)
+    code = main(["bench", "--help"], io.StringIO())
+    text = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    for name in available():
+        assert name in text
+    assert "my-own-solver" in text and "isearch" in text and "crn" in text
+
+
+def test_bench_passes_interpreter_and_generator_files_to_the_solver(data, tmp_path):
+    seen = {}
+
+    class Recorder(Labeller):
+        def __init__(self, context: SolverContext) -> None:
+            seen.update(context.options)
+
+    register("recorder", Recorder)
+    code, _ = bench("--solver", "recorder", "--data", str(data), "--limit", "1", "--out", str(tmp_path / "r.json"),
+                    "--interpreter", "i.pt", "--generator", "g.pt", "--option", "beams=7")
+    assert code == 0 and seen == {"interpreter": "i.pt", "generator": "g.pt", "beams": "7"}
+    code, text = bench("--solver", "recorder", "--data", str(data), "--interpreter", "i.pt",
+                       "--option", "interpreter=other.pt")
+    assert code == 2 and "name different files" in text

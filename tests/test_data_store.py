@@ -195,3 +195,44 @@ def test_a_failed_build_leaves_nothing_behind(dialect, tmp_path):
     with pytest.raises(RulelangError, match="ascending"):
         make_dataset(tmp_path / "bad", bad, dialect=dialect)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("edit, field, problem", [
+    (lambda m: m.update(n_scenes="lots"), "n_scenes", "must be a whole number >= 1, not 'lots'"),
+    (lambda m: m["options"]["splits"].update(n_test=-5), "options.splits.n_test", "not -5"),
+    (lambda m: m["options"]["splits"].update(keep_left_of="no"), "options.splits.keep_left_of", "true or false"),
+    (lambda m: m["options"].update(ks=[]), "options.ks", "at least 1 item"),
+    (lambda m: m.update(seed=1.5), "seed", "not 1.5"),
+    (lambda m: m.update(n_rules=True), "n_rules", "not True"),
+    (lambda m: m["regimes"][1].update(k="ten"), "regimes[1].k", "not 'ten'"),
+    (lambda m: m["splits"]["test"].pop("size"), "splits.test.size", "is missing"),
+    (lambda m: m["splits"]["test"].update(rules="../../etc/passwd"), "splits.test.rules", "matching"),
+    (lambda m: m["files"]["test.rl"].update(sha256="beef"), "files['test.rl'].sha256", "matching"),
+    (lambda m: m["files"]["train.scenes.npy"].update(shape=[40, "x"]), "files['train.scenes.npy'].shape[1]", "not 'x'"),
+    (lambda m: m.update(table_kinds="random"), "table_kinds", "must be a list"),
+])
+def test_every_edited_manifest_field_is_refused_naming_the_file_and_the_field(copy, edit, field, problem):
+    man = json.loads((copy / MANIFEST).read_text())
+    edit(man)
+    (copy / MANIFEST).write_text(json.dumps(man, indent=2))
+    with pytest.raises(RulelangError) as err:
+        DataSet(copy)
+    assert err.value.code == "E501" and err.value.path == str(copy / MANIFEST)
+    assert f"manifest field {field}" in err.value.message and problem in err.value.message, err.value.message
+
+
+def test_a_bad_manifest_field_is_located_at_its_line(copy):
+    text = (copy / MANIFEST).read_text().replace('"n_scenes": 117649', '"n_scenes": "lots"')
+    (copy / MANIFEST).write_text(text)
+    with pytest.raises(RulelangError) as err:
+        DataSet(copy)
+    line = next(i for i, t in enumerate(text.splitlines(), start=1) if '"n_scenes"' in t)
+    assert err.value.line == line
+    assert f"{copy / MANIFEST}:{line}: error[E501] manifest field n_scenes" in str(err.value)
+
+
+def test_fields_a_later_version_may_add_are_ignored(copy):
+    man = json.loads((copy / MANIFEST).read_text())
+    man["note"] = {"anything": [1, 2]}
+    (copy / MANIFEST).write_text(json.dumps(man))
+    assert DataSet(copy).seed == 11

@@ -324,6 +324,32 @@ def test_a_truncated_checkpoint_is_an_unreadable_model(saved, tmp_path):
     assert err.value.code == "E702" and str(garbage) in str(err.value)
 
 
+def test_random_bytes_are_not_a_rulelang_checkpoint_and_unsafe_loading_is_never_suggested(tmp_path):
+    import os
+
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(os.urandom(4096))
+    with pytest.raises(RulelangError, match="not a rulelang checkpoint") as err:
+        checkpoint.load(noise)
+    assert err.value.code == "E702" and "weights_only" not in str(err.value)
+
+
+def test_a_checkpoint_holding_code_objects_is_refused_without_advice_to_load_it_anyway(tmp_path):
+    import fractions
+
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": checkpoint.FORMAT, "thing": fractions.Fraction(1, 3)}, evil)
+    with pytest.raises(RulelangError, match="not a rulelang checkpoint: it holds Python objects") as err:
+        checkpoint.load(evil)
+    assert "weights_only" not in str(err.value) and "False" not in str(err.value)
+
+
+def test_a_directory_given_as_a_model_is_said_to_be_a_directory(tmp_path):
+    with pytest.raises(RulelangError, match="is a directory, not a model file") as err:
+        LearnedInterpreter.load(tmp_path)
+    assert err.value.code == "E702" and err.value.path == str(tmp_path)
+
+
 def test_a_missing_checkpoint_is_an_unreadable_model(tmp_path):
     missing = tmp_path / "nowhere" / "interpreter.pt"
     with pytest.raises(RulelangError, match="no such model file") as err:

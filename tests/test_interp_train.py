@@ -354,3 +354,38 @@ def test_too_few_synthetic_scenes_for_a_table_is_refused(interp_models, interp_d
     with pytest.raises(RulelangError) as err:
         T.train(interp_data, cfg, str(tmp_path / "g.pt"), device="cpu")
     assert err.value.diagnostic.code == "E505" and "synthetic" in err.value.diagnostic.message
+
+
+def test_an_interrupted_rulelang_train_says_which_checkpoint_it_kept_and_how_to_go_on(
+        interp_data, tmp_path, monkeypatch, capsys):
+    real = T.train
+
+    def interrupted_at_15(*args, report=None, **kwargs):
+        def tick(step, stats):
+            report(step, stats)
+            if step == 15:
+                raise KeyboardInterrupt
+        return real(*args, report=tick, **kwargs)
+
+    monkeypatch.setattr(T, "train", interrupted_at_15)
+    out = tmp_path / "m.pt"
+    code, _ = cli(*_train_args(interp_data, "--out", str(out), "--steps", "30"))
+    err = capsys.readouterr().err.splitlines()
+    assert code == 130
+    assert err[0] == "rulelang: training interrupted after step 15"
+    assert err[1].startswith(f"rulelang: kept {out}: step 10 (the last validation), best validation score")
+    resume = err[2].removeprefix("rulelang: go on with: ")
+    assert resume == f"rulelang train interpreter --data {interp_data.path} --regime 15x20 --out {out} --resume"
+    monkeypatch.setattr(T, "train", real)
+    code, text = cli(*resume.split()[1:], "-q")
+    assert code == 0 and checkpoint.load(out, "interpreter")["step"] == 30
+
+
+def test_a_rulelang_train_interrupted_before_its_first_checkpoint_says_so(interp_data, tmp_path, monkeypatch,
+                                                                          capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(T, "train", interrupted)
+    code, _ = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "30"))
+    assert code == 130 and "no checkpoint was written yet" in capsys.readouterr().err

@@ -352,11 +352,11 @@ async def test_bad_input_gets_diagnostics_and_the_server_keeps_serving(client: L
     }[kind]
     uri = f"untitled:bad-{kind.replace(' ', '-')}.rl"
     diags = await open_doc(client, uri, text)
-    assert diags and all(len(d.message) < 1000 for d in diags)
-    if kind == "deep":
-        assert [d.code for d in diags] == ["E005"] and "too deeply nested" in diags[0].message
-    else:
-        assert as_check(diags) == check_findings(text)
+    assert all(len(d.message) < 1000 for d in diags)
+    # The same findings as check, whatever the input: a rule nested 50,000 deep is a rule
+    # like any other (nothing to report), the others get check's diagnostics.
+    assert as_check(diags) == check_findings(text)
+    assert bool(diags) == (kind != "deep")
     # Still serving: a completion on a fresh document answers.
     await open_doc(client, f"{uri}.after.rl", "zero \n")
     got = await client.text_document_completion_async(types.CompletionParams(

@@ -95,8 +95,19 @@ def test_a_duplicate_name_is_not_formatted_as_fmt_does_not():
     assert analysed(text).formatted() == format_rule_file(parse_rule_file(text)) == "a: zero red\na:   zero  blue\n"
 
 
-def test_a_rule_nested_too_deeply_is_a_diagnostic_not_a_crash():
+def test_a_deeply_nested_rule_is_read_like_any_other():
     res = read_line("deep: " + "(" * 5000 + "zero red" + ")" * 5000)
+    assert not res.errors and res.name == "deep" and res.entry is not None
+
+
+def test_a_recursion_error_while_reading_is_a_diagnostic_not_a_crash(monkeypatch):
+    import rulelang.lsp.analysis as analysis
+
+    def too_deep(*args, **kw):  # the parser has no depth limit: stand in for one that had
+        raise RecursionError
+
+    monkeypatch.setattr(analysis, "parse_rule_file", too_deep)
+    res = read_line("deep: " + "(" * 50 + "zero red" + ")" * 50)
     (err,) = res.errors
     assert err.code == TOO_DEEP and err.column == 7 and "too deeply nested" in err.message
     assert res.name == "deep"

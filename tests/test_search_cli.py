@@ -109,3 +109,33 @@ def test_a_table_on_standard_input(index, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Ab.... true\nA.b... false\n"))
     code, text = _explain("-")
     assert code == 0 and "table <stdin>: 2 scenes" in text
+
+
+def test_repeated_lines_of_a_table_are_said_to_be_merged(index, table_file):
+    code, text = _explain(table_file("A..... true\n" * 3 + "...... false\n" * 2))
+    assert code == 0
+    assert "table " in text and ": 2 scenes (1 true, 1 false); 3 repeated lines merged, their labels agreeing" in text
+    code, text = _explain(table_file("A..... true\n" * 3 + "...... false\n"), "--format", "json")
+    table = json.loads(text)["table"]
+    assert (table["scenes"], table["true"], table["merged_duplicates"]) == (2, 1, 2)
+
+
+def test_a_cache_folder_that_cannot_be_written_is_one_warning_line_from_the_command_line(
+        index, monkeypatch, tmp_path, capsys):
+    import rulelang.search.index as index_module
+    from rulelang.search import cache
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("where the cache folder should be")
+    monkeypatch.setenv("RULELANG_CACHE_DIR", str(blocked / "cache"))
+    monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setattr(index_module, "_CACHE", {})  # as in a fresh process ...
+    monkeypatch.setattr(index_module, "build_index", lambda universe: index)  # ... spared the build
+    code, _ = _explain(str(EXAMPLE), "-q")
+    err = capsys.readouterr().err
+    assert code == 0
+    assert [line for line in err.splitlines() if "warning" in line] == [
+        f"rulelang: warning: cannot write the cache in {blocked / 'cache'} (Not a directory); every run "
+        "will build the index again (a few seconds): make the folder writable, or set RULELANG_CACHE_DIR "
+        "to one that is"]

@@ -4,7 +4,6 @@ streamed paths (the matrix budget set to nothing), and compared with the in-memo
 from __future__ import annotations
 
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 from rulelang import stream
 from rulelang.checker import label
 from rulelang.cli import main
-from rulelang.worldfile import load_universe, to_toml
+from rulelang.worldfile import load_universe
 
 REPO = Path(__file__).resolve().parents[1]
 

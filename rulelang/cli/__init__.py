@@ -18,6 +18,7 @@ import sys
 import warnings
 from typing import Sequence, TextIO
 
+from .. import progress
 from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -61,13 +62,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     sys.stderr.write(f"rulelang: warning: {message}\n")
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code (the console script exits with it)."""
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *,
+         parser: argparse.ArgumentParser | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it).
+
+    ``parser``: one :func:`build_parser` made, for callers that run many command lines.
+    """
     out = out or sys.stdout
     warnings.showwarning = _show_warning
     try:
-        args = build_parser().parse_args(argv)
-        return int(args.run(args, out))
+        args = (parser or build_parser()).parse_args(argv)
+        # Long work shows progress on standard error, unless -q.
+        with progress.reporting(None if getattr(args, "quiet", False) else sys.stderr):
+            return int(args.run(args, out))
     except SystemExit as exc:  # argparse --help / usage errors
         code = exc.code
         return code if isinstance(code, int) else EXIT_ERROR

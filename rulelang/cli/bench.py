@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, seed, universe_from
 
 KINDS = ("random", "balanced", "informative")
 
@@ -19,22 +19,37 @@ def _option(text: str) -> tuple[str, str]:
     return key, value
 
 
+class _Help(argparse.HelpFormatter):
+    """Lists the solvers when help is shown, not when the parser is built (that would import
+    the solver registry for every command)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "solver":
+            from ..harness.api import available
+
+            return f"a registered solver ({', '.join(available())}) or 'module:attribute'"
+        return super()._get_help_string(action)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="score a solver on a data set's tables",
+    p = sub.add_parser("bench", help="score a solver on a data set's tables", formatter_class=_Help,
                        description="Run a solver on every table of a split and score it: rule induction, "
                                    "rank, NRS and T-Acc (1,176-scene sample and all scenes), table "
                                    "ceiling, time per task. Writes a JSON result and prints markdown tables.")
-    p.add_argument("--solver", required=True, metavar="NAME",
-                   help="explain, random-rule, constant, or 'module:attribute'")
+    p.add_argument("--solver", required=True, metavar="NAME", help="the solver to run")
     p.add_argument("--table-kind", choices=KINDS, default="informative", help="which tables (informative)")
     p.add_argument("--split", choices=("test", "validation"), default="test", help="which split (test)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N tasks")
     p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
     p.add_argument("--regime", default=None, metavar="NAME",
                    help="training regime for learners that train, e.g. 1438x1000")
-    p.add_argument("--seed", type=int, default=0, help="seed for randomised solvers (0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed for randomised solvers (0)")
     p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                    help="an option for the solver (repeatable)")
+    p.add_argument("--interpreter", metavar="FILE",
+                   help="neural solvers: the interpreter checkpoint (as --option interpreter=FILE)")
+    p.add_argument("--generator", metavar="FILE",
+                   help="neural solvers: the generator checkpoint (as --option generator=FILE)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="JSON result (default DIR/results/SOLVER-SPLIT-KIND.json)")
     p.add_argument("--format", choices=("text", "json"), default="text",
@@ -73,9 +88,15 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     def on_tasks(n: int) -> None:
         bar.total = n
 
+    options = dict(args.option)
+    for key in ("interpreter", "generator"):
+        if getattr(args, key) is not None:
+            if options.get(key, getattr(args, key)) != getattr(args, key):
+                raise RulelangError(f"--{key} and --option {key}=... name different files", code="E505")
+            options[key] = getattr(args, key)
     try:
         result = run_benchmark(ds, args.solver, args.table_kind, args.split, limit=args.limit,
-                               seed=args.seed, regime=args.regime, options=dict(args.option),
+                               seed=args.seed, regime=args.regime, options=options,
                                judge=judge_for(Dialect(universe, executor_from(args))),
                                tick=bar.update, on_tasks=on_tasks)
     finally:

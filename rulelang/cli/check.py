@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
+from ..errors import shorten
 from ..printer import format_rule
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .common import (add_language_options, add_output_options, add_universe_option, draw_scene, dump_json,
@@ -19,8 +20,15 @@ from .common import (add_language_options, add_output_options, add_universe_opti
 if TYPE_CHECKING:
     from ..report import CheckReport, Finding
 
-#: A contradiction lists at most this many falsifying scenes unless ``-v`` is given.
+#: A contradiction lists at most this many falsifying scenes unless ``-v`` is given (then
+#: up to :data:`rulelang.report.FALSIFIER_LIMIT`).
 MAX_FALSIFIERS = 3
+#: The overview draws the scene x rule matrix only up to this many cells (``-v``: ten times
+#: more); beyond, it is a wall of T and F nobody reads, and the JSON output has every label.
+MATRIX_CELLS = 2_000
+#: JSON lists every rule's label of every scene up to this many labels in all; beyond, each
+#: rule carries its counts only (``labels`` is null).
+JSON_LABELS = 1_000_000
 
 GREEN, DIM, BAD, RESET = "\x1b[32m", "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_ERROR
     report = check(rules_text, _name(args.rules), scenes_text, _name(args.scenes),
                    universe=universe, dialect=args.dialect, engine=args.engine)
-    findings = report.findings()
+    findings = report.findings() if args.format == "json" or args.verbose else report.findings(MAX_FALSIFIERS)
     if args.format == "json":
         dump_json(_json(report, findings), out)
     else:
@@ -87,6 +95,8 @@ def _plural(n: int, word: str) -> str:
 
 def _text(report: CheckReport, findings: list[Finding], args: argparse.Namespace, out: TextIO,
           color: bool) -> None:
+    from ..report import FALSIFIER_LIMIT
+
     quiet, verbose = args.quiet, args.verbose
     if not quiet:
         _overview(report, out, color, verbose)
@@ -98,8 +108,9 @@ def _text(report: CheckReport, findings: list[Finding], args: argparse.Namespace
             for s in shown:
                 out.write(f"      {s.path}:{s.line}:{s.column}: {draw_scene(s.scene, color)}  "
                           f"labelled {str(s.expected).lower()}, the rule says {str(s.got).lower()}\n")
-            if len(shown) < len(f.falsifiers):
-                out.write(f"      ... and {len(f.falsifiers) - len(shown)} more (-v shows all)\n")
+            if len(shown) < f.n_falsifiers:
+                more = "" if verbose else f" (-v shows up to {FALSIFIER_LIMIT})"
+                out.write(f"      ... and {f.n_falsifiers - len(shown):,} more{more}\n")
         out.write("\n")
     if quiet:
         return
@@ -135,7 +146,13 @@ def _overview(report: CheckReport, out: TextIO, color: bool, verbose: bool) -> N
         return
     _rule_table(report, out, color)
     if sf is not None and sf.entries and report.results:
-        _scene_matrix(report, out, color)
+        cells = len(sf.entries) * len(report.results)
+        if cells <= MATRIX_CELLS * (10 if verbose else 1):
+            _scene_matrix(report, out, color)
+        else:
+            where = "; --format json lists every label" if cells <= JSON_LABELS else ""
+            out.write(f"\n(the scene matrix is not drawn: {_plural(len(sf.entries), 'scene')} x "
+                      f"{_plural(len(report.results), 'rule')}{where})\n")
     out.write("\n")
 
 
@@ -147,12 +164,12 @@ def _rule_table(report: CheckReport, out: TextIO, color: bool) -> None:
     rows = []
     for i, r in enumerate(results, start=1):
         e = r.entry
-        title = f"{e.name}: {format_rule(e.rule)}" if e.name else format_rule(e.rule)
+        title = shorten(f"{e.name}: {format_rule(e.rule)}" if e.name else format_rule(e.rule), 200)
         cells = [str(i), str(e.line)]
         if scenes:
             cells.append(f"{r.n_true}/{len(scenes)}")
         if report.n_labelled:
-            verdict = "explains" if r.explains else f"falsified by {len(r.falsifiers)}"
+            verdict = "explains" if r.explains else f"falsified by {r.n_falsified:,}"
             cells.append(verdict)
         rows.append((cells, title, r.explains))
     header = ["#", "line"] + (["true"] if scenes else []) + (["verdict"] if report.n_labelled else [])
@@ -201,16 +218,19 @@ def _scene_matrix(report: CheckReport, out: TextIO, color: bool) -> None:
 
 
 def _json(report: CheckReport, findings: list[Finding]) -> dict:
+    from ..report import FALSIFIER_LIMIT
+
     sf = report.scene_file
     rules = []
+    with_labels = sf is not None and len(sf.entries) * len(report.results) <= JSON_LABELS
     for i, r in enumerate(report.results, start=1):
         e = r.entry
         rec = {"index": i, "name": e.name, "rule": format_rule(e.rule), "text": e.text,
                "path": report.rule_file.path, "line": e.line, "column": e.column}
         if sf is not None:
-            rec.update(true_count=r.n_true, labels=r.labels.tolist(),
-                       labelled=r.n_labelled, explains=r.explains,
-                       falsified_by=[f.to_json() for f in r.falsifiers])
+            rec.update(true_count=r.n_true, labels=r.labels.tolist() if with_labels else None,
+                       labelled=r.n_labelled, explains=r.explains, falsified_count=r.n_falsified,
+                       falsified_by=[f.to_json() for f in r.first_falsifiers(FALSIFIER_LIMIT)])
         rules.append(rec)
     obj = {"diagnostics": [f.to_json() for f in findings], "rules": rules}
     if sf is not None:
@@ -227,5 +247,7 @@ def _json(report: CheckReport, findings: list[Finding]) -> dict:
         "findings": len(findings),
         "files_with_findings": len({f.error.path for f in findings}),
         "engine": report.engine,
+        "labels_listed": with_labels,
+        "falsifiers_listed_per_rule": FALSIFIER_LIMIT,
     }
     return obj

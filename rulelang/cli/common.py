@@ -29,6 +29,22 @@ def add_output_options(p: argparse.ArgumentParser, formats: Iterable[str] = ("te
     g.add_argument("-v", "--verbose", action="store_true", help="print more detail")
 
 
+#: Seeds run from 0 to 2**32 - 1: what every random generator rulelang feeds accepts.
+MAX_SEED = 2**32 - 1
+
+
+def seed(text: str) -> int:
+    """The argparse type of every ``--seed``: an integer in ``0..MAX_SEED`` (a usage error
+    otherwise, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, not {text[:40]!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed lies in 0..{MAX_SEED:,} (2**32 - 1), not {text[:40]}")
+    return value
+
+
 def add_language_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dialect", action="store_true",
                    help="accept only the Odeen dialect of the paper (default: the full language)")

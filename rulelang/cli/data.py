@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, seed, universe_from
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     m = actions.add_parser("make", help="build a data set (splits, training samples, tables)",
                            description="Build the six training regimes, validation and test tables, "
                                        "and evaluation samples. Same seed, same bytes.")
-    m.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    m.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     m.add_argument("--out", default=None, metavar="DIR", help="output directory (default data/odeen-v1)")
     m.add_argument("--keep-left-of", action="store_true",
                    help="allow rules with at_the_left_of in validation and test (the paper excluded them)")

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..equivalence import equivalent
-    from ..errors import RulelangError
+    from ..errors import RulelangError, quoted, shorten
     from ..parser import parse
     from ..printer import format_rule
 
@@ -47,10 +47,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                    "labels": list(verdict.labels) if verdict.labels else None,
                    "disagreements": verdict.n_disagree}, out)
     elif verdict.equivalent:
-        out.write(f"equivalent: {a!r} and {b!r} label all {universe.n_scenes:,} scenes alike\n")
+        out.write(f"equivalent: {quoted(a, 200)} and {quoted(b, 200)} label all {universe.n_scenes:,} scenes alike\n")
     else:
         la, lb = (str(v).lower() for v in verdict.labels)  # type: ignore[union-attr]
         out.write(f"not equivalent: they disagree on {verdict.n_disagree:,} scenes\n"
                   f"simplest counterexample: {draw_scene(verdict.counterexample, color, universe)}\n"
-                  f"  {a}  ->  {la}\n  {b}  ->  {lb}\n")
+                  f"  {shorten(a, 200)}  ->  {la}\n  {shorten(b, 200)}  ->  {lb}\n")
     return EXIT_OK if verdict.equivalent else EXIT_FINDINGS

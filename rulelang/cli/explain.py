@@ -72,6 +72,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     found = exp.n_candidates > 0 or (synth is not None and synth.best is not None)
     if args.format == "json":
         obj = exp.to_json(limit=args.top)
+        obj["table"] = {"path": path, "scenes": len(table), "true": table.n_true,
+                        "merged_duplicates": table.duplicates}
         obj["next_scene"] = query.to_json() if query else None
         obj["synthesis"] = synth.to_json() if synth else None
         dump_json(obj, out)
@@ -80,7 +82,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         best = exp.best.rule if exp.best else (synth.best.rule if synth and synth.best else None)
         out.write(f"{best}\n" if best else "no rule fits\n")
         return EXIT_OK if found else EXIT_FINDINGS
-    out.write(f"table {path}: {len(table)} scenes ({table.n_true} true, {len(table) - table.n_true} false)\n")
+    merged = (f"; {table.duplicates:,} repeated line{'s' * (table.duplicates != 1)} merged, their labels "
+              f"agreeing" if table.duplicates else "")
+    out.write(f"table {path}: {len(table):,} scenes ({table.n_true:,} true, {len(table) - table.n_true:,} false)"
+              f"{merged}\n")
     out.write(exp.summary() + "\n")
     if exp.best is not None:
         b = exp.best

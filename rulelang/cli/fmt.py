@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..errors import RulelangError
     from ..io import read_text, write_atomic
+    from ..lines import line_endings
     from ..rulefile import format_rule_file, parse_rule_file
 
     if args.paths.count("-") > 1:
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         rf = parse_rule_file(text, name, universe=universe, dialect=args.dialect)
         for err in rf.errors:
             diagnose("rule", err)
-        formatted = format_rule_file(rf)
+        formatted = format_rule_file(rf, line_endings(text))  # CRLF files stay CRLF
         changed = formatted != text
         records.append({"path": name, "changed": changed, "errors": len(rf.errors)})
         if args.diff and changed:
@@ -82,14 +83,19 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 write_atomic(path, formatted)
             except OSError as err:
                 failed += 1
-                diagnose("io", RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=name))
+                records[-1]["unwritten"] = True
+                diagnose("io", RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=name,
+                                             hint="the file is left as it was"))
     n_changed = sum(r["changed"] for r in records)
+    n_unwritten = sum(r.get("unwritten", False) for r in records)
     if args.format == "json":
         dump_json({"diagnostics": diagnostics, "files": records,
                    "summary": {"files": len(records), "changed": n_changed, "written": not dry,
+                               "unwritten": n_unwritten, "unreadable": failed - n_unwritten,
                                "findings": len(diagnostics)}}, report)
     elif not args.quiet and report is out and (records or failed):
-        report.write(_summary(records, n_changed, dry, len(diagnostics) - failed) + "\n")
+        report.write(_summary(records, n_changed, dry, len(diagnostics) - failed, n_unwritten,
+                              failed - n_unwritten) + "\n")
     if failed:
         return EXIT_ERROR
     if diagnostics or (dry and n_changed):
@@ -97,12 +103,18 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _summary(records: list[dict], n_changed: int, dry: bool, n_errors: int) -> str:
+def _summary(records: list[dict], n_changed: int, dry: bool, n_errors: int, n_unwritten: int = 0,
+             n_unreadable: int = 0) -> str:
     def files(n: int) -> str:
         return f"{n} file{'' if n == 1 else 's'}"
 
     verb = "would be reformatted" if dry else "reformatted"
-    text = f"{files(n_changed)} {verb}, {files(len(records) - n_changed)} already formatted"
+    parts = [f"{files(n_changed - n_unwritten)} {verb}", f"{files(len(records) - n_changed)} already formatted"]
+    if n_unwritten:
+        parts.insert(0, f"{files(n_unwritten)} could not be written")
+    if n_unreadable:
+        parts.insert(0, f"{files(n_unreadable)} could not be read")
+    text = ", ".join(parts)
     if n_errors:
         text += f"; {n_errors} line{'' if n_errors == 1 else 's'} with errors kept as written"
     return text + "."

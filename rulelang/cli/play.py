@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from .common import add_universe_option, draw_scene, universe_from, use_color
+from .common import add_universe_option, draw_scene, seed, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--secret", metavar="RULE",
                    help="the hidden rule (master: instead of a random one; student: answers "
                         "automatically, the game runs unattended)")
-    p.add_argument("--seed", type=int, default=None, help="seed for the random hidden rule")
+    p.add_argument("--seed", type=seed, default=None, help="seed for the random hidden rule")
     p.add_argument("--confidence", type=float, default=1.0, metavar="P",
                    help="student: guess once the best rule's posterior reaches P (default 1: "
                         "only when one phenomenon is left)")

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import add_universe_option, dump_json, universe_from
+from .common import add_universe_option, dump_json, seed, universe_from
 
 LEARNERS = ("interpreter", "generator", "empiricist")
 
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, metavar="FILE",
                    help="checkpoint (default models/REGIME/LEARNER.pt; models/UNIVERSE/REGIME/LEARNER.pt "
                         "for another world than odeen)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (per learner default)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="rules (interpreter) or tables per step")
@@ -114,9 +114,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         bar.done = step - 1
         bar.update(1, f"{args.learner} {regime} loss {stats['loss']:.4f} acc {stats['acc']:.3f}{shown['val']}")
 
+    before = target.stat().st_mtime_ns if target.is_file() else None
     try:
         summary = train(ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device,
                         report=report)
+    except KeyboardInterrupt:
+        bar.close()
+        sys.stderr.write(_interrupted(args, regime, target, bar.done, before))
+        return 130
     finally:
         bar.close()
     if args.format == "json":
@@ -126,3 +131,28 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                   f"score {summary['best_score']:.4f} (step {summary['best_step']}), "
                   f"{summary['params']:,} parameters, {summary['seconds']:.0f} s; wrote {target}\n")
     return EXIT_OK
+
+
+def _interrupted(args: argparse.Namespace, regime: str, target, step: int, before: int | None) -> str:
+    """What an interrupted run leaves behind, and the command that goes on from it."""
+    import shlex
+
+    from rulelang.interp import checkpoint
+
+    from ..errors import RulelangError
+
+    head = f"rulelang: training interrupted after step {step:,}\n"
+    try:
+        ckpt = checkpoint.load(target, args.learner) if target.is_file() else None
+    except RulelangError:
+        ckpt = None
+    if ckpt is None or "state" not in ckpt:
+        return head + ("rulelang: no checkpoint was written yet (one is written at every validation); "
+                       "run the same command again to start over\n")
+    when = "written before this run" if before == target.stat().st_mtime_ns else "the last validation"
+    resume = ["rulelang", "train", args.learner, "--regime", regime, "--out", str(target), "--resume"]
+    if args.data:
+        resume[3:3] = ["--data", args.data]
+    return (head + f"rulelang: kept {target}: step {int(ckpt['step']):,} ({when}), best validation score "
+            f"{float(ckpt['best_score']):.4f} at step {int(ckpt['best_step']):,}\n"
+            f"rulelang: go on with: {shlex.join(resume)}\n")

@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import RulelangError
 from ..io import write_atomic
 from ..lines import entry_lines
+from .schema import check_manifest
 
 FORMAT = "rulelang-data"
 VERSION = 1
@@ -109,7 +110,8 @@ def read_manifest(root: str | os.PathLike) -> dict[str, Any]:
         raise RulelangError("no data set here", code="E503", path=str(root),
                             hint="make one with 'rulelang data make'")
     try:
-        manifest = json.loads(path.read_bytes().decode("utf-8"))
+        source = path.read_bytes().decode("utf-8")
+        manifest = json.loads(source)
     except FileNotFoundError:
         raise RulelangError("no manifest.json: not a data set, or an unfinished one", code="E501",
                             path=str(path)) from None
@@ -125,6 +127,7 @@ def read_manifest(root: str | os.PathLike) -> dict[str, Any]:
             hint="remake the data set with this rulelang: rulelang data make --force")
     if not isinstance(manifest.get("files"), dict):
         raise RulelangError("the manifest lists no files", code="E501", path=str(path))
+    check_manifest(manifest, str(path), source)
     return manifest
 
 

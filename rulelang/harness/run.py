@@ -228,17 +228,23 @@ def run_benchmark(dataset: Any, solver: str, kind: str = "informative", split: s
         "limit": limit,
         "data": {"path": str(dataset.path), "seed": dataset.seed},
         "summary": summary,
-        "tasks": _task_records(tables, outcome, s),
+        "tasks": _task_records(tables, outcome, s, judge),
     }
 
 
-def _task_records(tables: Any, outcome: Outcome, s: dict[str, Any]) -> list[dict[str, Any]]:
+def _task_records(tables: Any, outcome: Outcome, s: dict[str, Any], judge: Judge) -> list[dict[str, Any]]:
     out = []
+    canonical, texts = judge.canonical, judge.dialect.texts
     for t, a in enumerate(outcome.answers):
         first = a.rules[0] if a.rules and not a.abstain else None
+        conjecture = first if first is None or isinstance(first, str) else _format(first)
+        # Every solver's answer is reported as the simplest rule of its phenomenon (the
+        # canonical rule of its dialect class); the solver's own words are kept beside it.
+        c = int(s["first_class"][t])
+        answer = texts[canonical[c]] if c >= 0 else conjecture
         rec: dict[str, Any] = {
             "rule": tables.texts[t],
-            "answer": first if first is None or isinstance(first, str) else _format(first),
+            "answer": answer,
             "n_rules": 0 if a.abstain else len(a.rules),
             "correct": bool(s["correct"][t]), "rank": int(s["rank"][t]) or None,
             "t_acc_sample": round(float(s["t_acc_sample"][t]), 6),
@@ -249,6 +255,8 @@ def _task_records(tables: Any, outcome: Outcome, s: dict[str, Any]) -> list[dict
             "ceiling": bool(s["ceiling"][t]), "consistent_classes": int(s["consistent"][t]),
             "abstained": bool(a.abstain), "seconds": round(outcome.seconds[t], 6),
         }
+        if conjecture != answer:
+            rec["conjecture"] = conjecture
         if t in outcome.errors:
             rec["error"] = outcome.errors[t]
         if a.info:
