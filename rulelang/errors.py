@@ -19,6 +19,8 @@ Codes:
     E504 unknown solver, or one that cannot be loaded
     E505 impossible options        E506 an optional extra is not installed
     E601 table scene without a label E602 empty table
+    E801 request that is not JSON of the expected fields  E802 request body too large
+    E803 no such game
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "train", "bench",
-            "export", "render", "editor", "lsp")
+            "export", "render", "editor", "lsp", "serve")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
