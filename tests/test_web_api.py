@@ -263,7 +263,7 @@ def test_the_crn_student_plays_and_survives_a_restart(tmp_path):
         view = client.post("/api/games", {"role": "student", "student": "crn", "seed": 3}, expect=201)
         assert view["student"] == "crn" and view["pending"]["remaining"] is None
         rule = parse("zero red")
-        for _ in range(5):  # four opening scenes, then the network's first question or guess
+        for _ in range(4):  # four opening scenes, then the network's first question or guess
             if view["pending"]["kind"] != "ask":
                 break
             view = client.post(f"/api/games/{view['id']}/answer",

@@ -334,7 +334,7 @@ def counterexample_picture(scene: str, truth: bool, rule: str, universe: Univers
         guess = parse(rule, universe=universe)
     except RulelangError:
         return scene_picture(scene, truth, universe)
-    return table_drawing([scene], [truth], universe, rule=guess, cell=CELL, title="").svg()
+    return table_drawing([scene], [truth], universe, rule=guess, cell=CELL).svg()
 
 
 @lru_cache(maxsize=1024)
