@@ -203,16 +203,19 @@ def is_loopback(host: str) -> bool:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (port 0: a free one), ready for the server.
+    """A socket listening on ``host:port`` (port 0: a free one), for the server to serve.
 
     Raises:
         RulelangError: E301 when the address cannot be bound.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # each answer's last segment waits for the browser's delayed ACK (40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections wait in the backlog until the server runs
     except OSError as err:
         sock.close()
         raise RulelangError(f"cannot listen on {host}:{port}: {err.strerror or err}", code="E301") from None
