@@ -47,7 +47,7 @@ try:
 except ModuleNotFoundError as err:  # the optional extra
     if (err.name or "").split(".")[0] not in ("starlette", "uvicorn"):
         raise
-    raise ExtraMissing("the Zendo board's web server", (err.name or "").split(".")[0], "web") from None
+    raise ExtraMissing("the Zendo board's web server and framework", (err.name or "").split(".")[0], "web") from None
 
 from .board import Board
 from .store import GameStore

@@ -28,7 +28,7 @@ async function act(fn) {
   render();
   try {
     const view = await fn();
-    if (view) { state.view = view; setStatus(describe(view)); }
+    if (view) { state.view = view; state.rejecting = false; setStatus(describe(view)); }
   } catch (err) {
     showError(err.data ? err.data.text : String(err));
     setStatus("");
