@@ -97,11 +97,13 @@ def test_a_master_game_labels_scenes_hides_the_rule_and_judges_guesses(server):
     assert status == 409 and err["diagnostic"]["code"] == "E505"
 
 
-def test_a_random_secret_is_seeded_and_revealed_on_request(server):
+def test_a_random_secret_is_seeded_hidden_and_revealed_on_request(server):
     a, b = Client(server.url), Client(server.url)
-    ra = a.post(f"/api/games/{a.post('/api/games', {'role': 'master', 'seed': 7}, expect=201)['id']}/reveal")
+    ga = a.post("/api/games", {"role": "master", "seed": 7}, expect=201)
+    assert ga["rule"] is None and ga["seed"] is None  # the seed would give the rule away
+    ra = a.post(f"/api/games/{ga['id']}/reveal")
     rb = b.post(f"/api/games/{b.post('/api/games', {'role': 'master', 'seed': 7}, expect=201)['id']}/reveal")
-    assert ra["outcome"] == "revealed" and ra["rule"] == rb["rule"] and ra["rule"]
+    assert ra["outcome"] == "revealed" and ra["rule"] == rb["rule"] and ra["rule"] and ra["seed"] == 7
 
 
 def test_the_exact_student_shrinks_its_version_space_and_names_the_rule(server):

@@ -374,7 +374,9 @@ def view(live: Live) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": rec.id, "role": rec.role, "universe": rec.universe, "outcome": game.outcome,
         "over": game.outcome is not None, "asked": game.asked, "guesses": game.guesses,
-        "history": history, "log": log, "seed": rec.config.get("seed"),
+        "history": history, "log": log,
+        # A random secret follows from its seed: shown only once the game is over.
+        "seed": rec.config["seed"] if rec.role == "student" or game.outcome is not None else None,
     }
     if isinstance(game, MasterGame):
         out["rule"] = game.rule if game.outcome is not None else None  # the secret stays hidden
