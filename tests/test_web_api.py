@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -272,6 +274,20 @@ def test_the_crn_student_plays_and_survives_a_restart(tmp_path):
                                {"label": evaluate(rule, view["pending"]["scene"])})
         assert view["pending"]["kind"] in ("ask", "guess")
         assert view["pending"]["kind"] == "guess" or view["pending"]["leading"]
+        if view["pending"]["kind"] == "ask":  # while the network thinks, other games play on
+            before = view
+            answering = threading.Thread(target=client.post, args=(
+                f"/api/games/{view['id']}/answer", {"label": evaluate(rule, view["pending"]["scene"])}))
+            answering.start()
+            time.sleep(0.5)
+            other = Client(srv.url)
+            master = _master(other)
+            for scene in ("Ab....", "A.b...", "bbA..."):
+                other.post(f"/api/games/{master['id']}/scene", {"scene": scene})
+            assert answering.is_alive()  # the neural move is still being made
+            answering.join()
+            view = client.get(f"/api/games/{view['id']}")
+            assert view["asked"] == before["asked"] + 1
         srv.restart(kill=True)
         client.url = srv.url
         assert client.get(f"/api/games/{view['id']}") == view  # rebuilt with its seed and table

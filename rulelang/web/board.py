@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -30,7 +31,7 @@ from rulelang.parser import parse
 from rulelang.render import piece_svg, rule_drawing, scene_svg, table_drawing
 from rulelang.search.index import dialect_index
 from rulelang.search.table import Table
-from rulelang.search.zendo import (Ask, GiveUp, Guess, MasterGame, SearchStudent, Student, StudentGame,
+from rulelang.search.zendo import (Ask, GiveUp, Guess, MasterGame, Move, SearchStudent, Student, StudentGame,
                                    move_data, parse_scene, random_secret)
 from rulelang.universe import ODEEN, Universe
 
@@ -44,6 +45,26 @@ MAX_QUESTIONS = {"search": 200, "crn": 60}
 #: is rebuilt when asked for).
 LIVE_GAMES = 256
 CELL = 40  # pixels: the board's cells, the history's and the palette's pieces
+
+
+#: Held by every call into the exact engine (the compiled checker, the search): Numba's fallback
+#: threading layer (workqueue) aborts on concurrent parallel calls, and two cores gain little.
+ENGINE = threading.RLock()
+#: Held by the neural student's moves (and the models' loading): one at a time, each uses
+#: every core, and none waits for the exact engine.
+NEURAL = threading.Lock()
+
+
+class Serialised:
+    """A :class:`~rulelang.search.zendo.Student` whose moves hold ``lock``."""
+
+    def __init__(self, student: Student, lock: AbstractContextManager[Any]) -> None:
+        self.student, self.lock = student, lock
+        self.intro = student.intro
+
+    def move(self, table: Table, *, may_ask: bool = True) -> Move:
+        with self.lock:
+            return self.student.move(table, may_ask=may_ask)
 
 
 class NoGame(RulelangError):
@@ -91,17 +112,16 @@ class Board:
         self.beams, self.model_files = beams, (interpreter, generator)
         self._live: dict[str, Live] = {}
         self._live_lock = threading.Lock()
-        # The exact kernels run one call at a time: Numba's fallback threading layer
-        # (workqueue) aborts on concurrent parallel calls, and two cores gain nothing.
-        self._engine = threading.Lock()
-        self._search: SearchStudent | None = None
+        self._search: Serialised | None = None
         self._models: tuple[Any, Any] | None = None
 
     # -- students ---------------------------------------------------------------------
 
-    def _search_student(self) -> SearchStudent:
-        if self._search is None:
-            self._search = SearchStudent(dialect_index(self.universe), universe=self.universe)
+    def _search_student(self) -> Serialised:
+        with ENGINE:
+            if self._search is None:
+                self._search = Serialised(SearchStudent(dialect_index(self.universe), universe=self.universe),
+                                          ENGINE)
         return self._search
 
     def _student(self, config: dict[str, Any]) -> Student:
@@ -113,17 +133,18 @@ class Board:
         except ExtraMissing as err:  # no torch: a clear answer, and the board goes on
             raise RulelangError(f"the CRN student is not available here: {err.message}", code="E506",
                                 hint=f"{err.hint}, or choose the exact search student") from None
-        if self._models is None:
-            self._models = (LearnedInterpreter.load(model_path("interpreter", self.model_files[0])),
-                            ConjectureGenerator.load(model_path("generator", self.model_files[1])))
-        return NeuralStudent(*self._models, universe=self.universe, beams=config.get("beams") or BEAMS,
-                             seed=config["seed"])
+        with NEURAL, ENGINE:  # (the first student of a process builds the dialect's classes: Numba)
+            if self._models is None:
+                self._models = (LearnedInterpreter.load(model_path("interpreter", self.model_files[0])),
+                                ConjectureGenerator.load(model_path("generator", self.model_files[1])))
+            student = NeuralStudent(*self._models, universe=self.universe, beams=config.get("beams") or BEAMS,
+                                    seed=config["seed"])
+        return Serialised(student, NEURAL)
 
     def warm(self) -> None:
         """Load the dialect index and the exact kernels (a first question), so that the
         first player does not wait for them."""
-        with self._engine:
-            self._search_student().move(Table.from_pairs([], self.universe))
+        self._search_student().move(Table.from_pairs([], self.universe))
 
     # -- games ------------------------------------------------------------------------
 
@@ -146,7 +167,7 @@ class Board:
         config: dict[str, Any] = {"seed": secrets.randbelow(2**31) if seed is None else seed}
         if role == "master":
             text = get_field(spec, "secret", str, "").strip()
-            with self._engine:
+            with ENGINE:
                 if text:
                     try:
                         secret = parse(text, universe=self.universe)
@@ -161,9 +182,8 @@ class Board:
             if kind not in STUDENTS:
                 raise bad_request(f"unknown student {kind!r}", hint="one of: " + ", ".join(STUDENTS))
             config.update(student=kind, beams=self.beams if kind == "crn" else None)
-            with self._engine:
-                game = StudentGame(self._student(config), self.universe, max_questions=MAX_QUESTIONS[kind])
-                game.move()
+            game = StudentGame(self._student(config), self.universe, max_questions=MAX_QUESTIONS[kind])
+            game.move()
             log = []
         rec = GameRecord(secrets.token_urlsafe(16), session, role, self.universe.name, config,
                          game.state(), log)
@@ -195,8 +215,7 @@ class Board:
                                   hint="one of: " + ", ".join(moves))
             rec = live.record
             try:
-                with self._engine:
-                    events = moves[action](game, body)
+                events = moves[action](game, body)
                 saved = GameRecord(rec.id, rec.session, rec.role, rec.universe, rec.config, game.state(),
                                    rec.log + events, rec.moves)
                 self.store.save(saved)
@@ -232,11 +251,10 @@ class Board:
         if rec.universe != self.universe.name:
             raise NoGame(f"game {game_id!r} is played in the universe {rec.universe!r}, this board "
                          f"in {self.universe.name!r}", code="E803", path="<request>")
-        with self._engine:
-            if rec.role == "master":
-                game: MasterGame | StudentGame = MasterGame.restore(rec.state, self.universe)
-            else:
-                game = StudentGame.restore(self._student(rec.config), rec.state, self.universe)
+        if rec.role == "master":
+            game: MasterGame | StudentGame = MasterGame.restore(rec.state, self.universe)
+        else:
+            game = StudentGame.restore(self._student(rec.config), rec.state, self.universe)
         return self._remember(Live(rec, game))
 
 
@@ -245,13 +263,16 @@ class Board:
 
 def _master_scene(game: MasterGame, body: dict[str, Any]) -> list[dict[str, Any]]:
     scene = checked_scene(get_field(body, "scene", str), game.universe)
-    return [{"kind": "scene", "scene": scene, "label": game.label(scene)}]
+    with ENGINE:
+        label = game.label(scene)
+    return [{"kind": "scene", "scene": scene, "label": label}]
 
 
 def _master_guess(game: MasterGame, body: dict[str, Any]) -> list[dict[str, Any]]:
     text = get_field(body, "rule", str).strip()
     try:
-        verdict = game.guess(text)
+        with ENGINE:
+            verdict = game.guess(text)
     except RulelangError as err:
         raise err.located(path="<guess>", source_line=text) from None
     return [{"kind": "guess", "rule": text, "correct": verdict.correct,
@@ -289,7 +310,8 @@ def _student_verdict(game: StudentGame, body: dict[str, Any]) -> list[dict[str, 
         return [{"kind": "guess", "rule": m.rule, "confidence": m.confidence, "correct": True}]
     scene = checked_scene(get_field(body, "scene", str), game.universe)
     label = get_field(body, "label", bool)
-    refused = game.reject(scene, label)
+    with ENGINE:  # the guess labels the scene
+        refused = game.reject(scene, label)
     if refused is not None:
         raise RulelangError(refused, code="E505", hint="show a scene where the guess and your rule disagree")
     return [{"kind": "guess", "rule": m.rule, "confidence": m.confidence, "correct": False,
@@ -341,7 +363,8 @@ def counterexample_picture(scene: str, truth: bool, rule: str, universe: Univers
 def rule_picture(rule: str, universe: Universe) -> str | None:
     """A rule's simplest satisfying and falsifying scenes (``None`` when it cannot be drawn)."""
     try:
-        return rule_drawing(parse(rule, universe=universe), universe, cell=CELL).svg()
+        with ENGINE:  # the rule's simplest scenes, from its labels on every scene
+            return rule_drawing(parse(rule, universe=universe), universe, cell=CELL).svg()
     except RulelangError:
         return None
 
