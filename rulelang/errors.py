@@ -25,6 +25,8 @@ Codes:
     E703 a model of another format, schema, kind or vocabulary
     E801 bad universe file         E802 no such universe
     E803 the Dask scheduler cannot be reached, or a distributed job failed
+    E901 request that is not JSON of the expected fields  E902 request body too large
+    E903 no such game
 """
 
 from __future__ import annotations

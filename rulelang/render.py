@@ -210,14 +210,14 @@ def table_drawing(scenes: Iterable[SceneLike], labels: Iterable[bool | None] | N
     rows = math.ceil(len(texts) / columns) if texts else 0
     labelled = any(m is not None for m in marks)
     w, h = _scene_size(universe, cell, labelled, captions)
+    if rule is not None and title is None:  # before the layout: the title takes room
+        from .printer import format_rule
+
+        title = format_rule(rule)
     gap_x, gap_y, pad = cell * 0.6, cell * 0.25, cell * 0.3
     top = pad + (cell * 0.75 if title else 0)
     width = 2 * pad + columns * w + (columns - 1) * gap_x
     height = top + pad + rows * h + max(0, rows - 1) * gap_y
-    if rule is not None and title is None:
-        from .printer import format_rule
-
-        title = format_rule(rule)
     d = _svg_root(width, max(height, top + pad), "rulelang-table", universe)
     if title:
         d.root.add("text", text=title, cls="title", x=pad, y=pad + cell * 0.4,

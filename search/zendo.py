@@ -181,6 +181,24 @@ class MasterGame:
     def result(self) -> GameResult:
         return GameResult(self.outcome or "quit", self.rule, self.asked, self.guesses, self.table)
 
+    def state(self) -> dict:
+        """The whole game as plain, JSON-ready data; :meth:`restore` rebuilds it."""
+        return {"secret": self.rule, "table": [[s, v] for s, v in self.table.pairs()],
+                "asked": self.asked, "guesses": self.guesses, "outcome": self.outcome}
+
+    @classmethod
+    def restore(cls, state: dict, universe: Universe = ODEEN) -> "MasterGame":
+        """The game whose :meth:`state` was ``state``.
+
+        Raises:
+            RulelangError: for a state whose rule or scenes are not of ``universe``.
+        """
+        game = cls(parse(state["secret"], universe=universe), universe)
+        game.table = Table.from_pairs(((s, bool(v)) for s, v in state["table"]), universe)
+        game.asked, game.guesses = int(state["asked"]), int(state["guesses"])
+        game.outcome = state["outcome"]
+        return game
+
     def play(self, con: Console, color: bool = False) -> GameResult:
         return play_master(self, con, color)
 
@@ -274,6 +292,25 @@ class GiveUp:
 
 
 Move = Union[Ask, Guess, GiveUp]
+MOVES = {"ask": Ask, "guess": Guess, "give-up": GiveUp}
+
+
+def move_data(move: Move) -> dict:
+    """A move as plain, JSON-ready data: its fields and its ``kind`` (``ask``, ``guess``,
+    ``give-up``); :func:`move_from_data` reads it back."""
+    kind = next(k for k, cls in MOVES.items() if isinstance(move, cls))
+    data = {"kind": kind, **{f: getattr(move, f) for f in move.__dataclass_fields__}}
+    if isinstance(move, Ask):
+        data["leading"] = list(move.leading)
+    return data
+
+
+def move_from_data(data: dict) -> Move:
+    """The move that :func:`move_data` wrote."""
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    if data["kind"] == "ask":
+        fields["leading"] = tuple(fields.get("leading", ()))
+    return MOVES[data["kind"]](**fields)
 
 
 class Student(Protocol):
@@ -390,6 +427,31 @@ class StudentGame:
         rule = self.last if self.outcome != "gave-up" or not isinstance(self._pending, GiveUp) \
             else (self._pending.best or self.last)
         return GameResult(self.outcome or "quit", rule, self.asked, self.guesses, self.table)
+
+    def state(self) -> dict:
+        """The whole game as plain, JSON-ready data, the move awaiting an answer included (so
+        a guess is not counted twice); :meth:`restore` rebuilds it with a student."""
+        return {"table": [[s, v] for s, v in self.table.pairs()], "asked": self.asked,
+                "guesses": self.guesses, "last": self.last, "outcome": self.outcome,
+                "max_questions": self.max_questions, "max_guesses": self.max_guesses,
+                "pending": None if self._pending is None else move_data(self._pending)}
+
+    @classmethod
+    def restore(cls, student: Student, state: dict, universe: Universe = ODEEN, *,
+                oracle: Oracle | None = None) -> "StudentGame":
+        """The game whose :meth:`state` was ``state``, played by ``student`` (students are
+        deterministic given the table, a neural one given its seed too).
+
+        Raises:
+            RulelangError: for a state whose scenes are not of ``universe``.
+        """
+        game = cls(student, universe, oracle=oracle, max_questions=int(state["max_questions"]),
+                   max_guesses=int(state["max_guesses"]))
+        game.table = Table.from_pairs(((s, bool(v)) for s, v in state["table"]), universe)
+        game.asked, game.guesses = int(state["asked"]), int(state["guesses"])
+        game.last, game.outcome = state["last"], state["outcome"]
+        game._pending = None if state["pending"] is None else move_from_data(state["pending"])
+        return game
 
     def play(self, con: Console, color: bool = False) -> GameResult:
         return play_student(self, con, color)

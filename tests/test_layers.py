@@ -7,7 +7,7 @@ Every ``import`` statement of the package counts, lazy ones inside functions inc
 * ``rulelang.search`` (``search/``) imports the core only;
 * ``rulelang.interp`` (``interp/``) imports the core and the search; it is the only layer
   that imports torch;
-* the top floor (``rulelang/cli/``, ``rulelang/harness/``, ``rulelang/lsp/``) may import every engine, but not
+* the top floor (``rulelang/cli/``, ``rulelang/harness/``, ``rulelang/lsp/``, ``rulelang/web/``) may import every engine, but not
   torch itself;
 * no module imports another module's private names (``from x import _name``), and no
   module imports a private module of another package.
@@ -68,7 +68,7 @@ def layer(module: str) -> str | None:
         return None
     for prefix, name in (("rulelang.search", "search"), ("rulelang.interp", "interp"),
                          ("rulelang.cli", "top"), ("rulelang.harness", "top"), ("rulelang.__main__", "top"),
-                         ("rulelang.lsp", "top")):
+                         ("rulelang.lsp", "top"), ("rulelang.web", "top")):
         if module == prefix or module.startswith(prefix + "."):
             return name
     return "core"

@@ -302,3 +302,13 @@ def test_a_rule_shows_its_simplest_satisfying_and_falsifying_scenes(warm_kernels
     assert f"true on {ex.n_true:,} of 117,649 scenes" in html
     constant = parse("zero red and at_least 1 red")._repr_html_()
     assert "true nowhere" in constant and constant.count('class="scene"') == 1
+
+
+def test_the_title_a_rule_gives_a_table_takes_room_above_the_scenes():
+    from rulelang.render import table_drawing
+
+    root = tree(table_drawing(["Ab...."], [True], rule=parse("at_least 1 red")).svg())
+    title = next(e for e in root.iter() if e.get("class") == "title")
+    (scene,) = scenes_of(root)
+    top = float(scene.get("transform").split()[1].rstrip(")"))
+    assert title.text == "at_least 1 red" and float(title.get("y")) < top

@@ -224,3 +224,13 @@ def test_the_wheel_ships_the_default_models_and_they_load_outside_the_checkout(w
     assert 1 <= len(got["rules"]) <= 5
     for text in got["rules"]:
         parse(text, dialect=True)  # raises on anything outside the dialect
+
+
+def test_the_wheel_ships_the_board_and_without_the_web_extra_serve_says_how_to_get_it(wheel, venv, tmp_path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for page in (REPO / "rulelang" / "web" / "static").iterdir():
+        assert f"rulelang/web/static/{page.name}" in names
+    done = _run([str(venv / "bin" / "rulelang"), "serve", "--port", "0"], tmp_path, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = (done.stdout + done.stderr).strip()
+    assert text.count("\n") == 0 and "pip install 'rulelang[web]'" in text, text

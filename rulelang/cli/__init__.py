@@ -23,7 +23,7 @@ from ..errors import ExtraMissing, RulelangError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ("check", "eval", "equiv", "fmt", "enumerate", "explain", "play", "graph", "data", "train", "bench",
-            "export", "render", "editor", "lsp", "universe")
+            "export", "render", "editor", "lsp", "universe", "serve")
 
 #: Errors that are findings in a user's file (exit 1), like a rule that does not parse.
 FINDING_CODES = frozenset({"E801"})
