@@ -38,10 +38,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``only``: register just that command (what a command line naming
+    it needs: building every command's options costs more than some commands' work)."""
     parser = _Parser(
         prog="rulelang",
-        description="Rules about scenes of the Odeen world: parse, check, search, learn.",
+        description="Rules about scenes of a world (Odeen by default): parse, check, search, learn.",
     )
     from importlib.metadata import PackageNotFoundError, version
 
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rulelang {ver}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -71,7 +73,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *,
     out = out or sys.stdout
     warnings.showwarning = _show_warning
     try:
-        args = (parser or build_parser()).parse_args(argv)
+        if parser is None:
+            words = list(sys.argv[1:] if argv is None else argv)
+            parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+        args = parser.parse_args(argv)
         # Long work shows progress on standard error, unless -q.
         with progress.reporting(None if getattr(args, "quiet", False) else sys.stderr):
             return int(args.run(args, out))
