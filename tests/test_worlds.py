@@ -146,9 +146,12 @@ def test_a_data_set_of_a_streamed_world_is_labelled_by_the_checker_and_scores(wo
 
 def test_an_interrupted_enumerate_leaves_no_partial_output(tmp_path):
     out = tmp_path / "rules.tsv"
-    proc = subprocess.Popen([sys.executable, "-m", "rulelang", "enumerate", "--universe", "odeen-8", "-o", str(out)],
+    # odeen-10 takes minutes to enumerate on any machine, so the interrupt always lands mid-job
+    # (odeen-8 finished inside the four seconds on a fast CI machine).
+    proc = subprocess.Popen([sys.executable, "-m", "rulelang", "enumerate", "--universe", "odeen-10", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     time.sleep(4)
+    assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
