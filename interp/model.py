@@ -5,6 +5,9 @@
 * :class:`ConjectureGenerator` — proposes rules for a table (constrained beam search).
 * :class:`LabelEmpiricist` — EMP-L: labels scenes from a table, with no rule.
 
+Codes: E704 a model trained for another universe (its name, or its scenes' cells and
+glyphs, differ from the universe asked for); E702/E703 see :mod:`rulelang.interp.checkpoint`.
+
 Where models come from (:func:`model_path`): an explicit path; else, for a training
 regime, ``models/<regime>/<kind>.pt`` (where ``rulelang train`` writes); else the default
 model shipped inside the package (``interp/models/<kind>.pt``, trained in regime
@@ -74,17 +77,24 @@ class _Loaded:
     def __init__(self, ckpt: dict[str, Any], path: str, universe: Universe = ODEEN,
                  threads: int | None = None) -> None:
         if ckpt.get("universe", universe.name) != universe.name:
-            raise RulelangError(f"a model of universe {ckpt.get('universe')!r}, not {universe.name!r}",
-                                code="E703", path=path)
+            raise RulelangError(f"a model trained for universe {ckpt.get('universe')!r}, not {universe.name!r}",
+                                code="E704", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
         self.path = path
         self.universe = universe
         self.regime = ckpt.get("regime")
         self.vocab = Vocab(tuple(ckpt["vocab"]), int(ckpt["net"]["max_len"]))
         mine = Vocab.for_dialect(universe)
         if self.vocab.words != mine.words:
-            raise RulelangError("the model's vocabulary differs from this dialect's words", code="E703",
-                                path=path)
-        self.config = NetConfig.from_dict(ckpt["net"])
+            raise RulelangError(f"the model's vocabulary differs from the words of universe {universe.name!r}",
+                                code="E703", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
+        self.config = c = NetConfig.from_dict(ckpt["net"])
+        if (c.length, c.n_glyphs) != (universe.length, universe.n_glyphs):
+            raise RulelangError(f"the {self.kind} was trained for scenes of {c.length} cells and {c.n_glyphs} "
+                                f"glyphs; universe {universe.name!r} has {universe.length} cells and "
+                                f"{universe.n_glyphs} glyphs", code="E704", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
         self.net = build(self.kind, self.config)
         try:
             self.net.load_state_dict(ckpt["model"])
@@ -113,8 +123,8 @@ class LearnedInterpreter(_Loaded):
     kind = "interpreter"
 
     def tokens(self, rules: Sequence[str]) -> torch.Tensor:
-        """Word ids of ``rules``; E701 for a word the model does not know."""
-        return torch.from_numpy(self.vocab.batch(rules))
+        """Word ids and roles of ``rules`` (``[R, 2, L]``); E701 for a rule the model cannot read."""
+        return torch.from_numpy(self.vocab.rules(rules, self.universe))
 
     @torch.inference_mode()
     def logits(self, rules: Sequence[str] | torch.Tensor, scenes: np.ndarray) -> np.ndarray:
