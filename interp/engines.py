@@ -2,7 +2,8 @@
 
 * ``crn`` — the Critical Rationalist Network: the generator proposes ``beams`` distinct
   conjectures, the interpreter labels the table under each, the one with the fewest
-  mismatches wins (ties: the interpreter's likelihood of the table).
+  mismatches wins (ties: the interpreter's likelihood of the table); when none fits, the
+  best ones are revised (:func:`rulelang.interp.model.critical_rationalist`).
 * ``isearch`` — every dialect rule ranked the same way by the interpreter.
 
 The answer carries the *learned* count of mismatches (as the interpreter reads the rule);
@@ -25,7 +26,7 @@ import numpy as np
 from rulelang.errors import RulelangError
 from rulelang.universe import Universe
 
-from .model import BEAMS, SHIPPED, ConjectureGenerator, LearnedInterpreter, falsify
+from .model import BEAMS, REVISE, SHIPPED, ConjectureGenerator, LearnedInterpreter, critical_rationalist, falsify
 from .vocab import dialect_classes, dialect_texts
 
 ENGINES = ("crn", "isearch")
@@ -86,24 +87,24 @@ class NeuralEngines:
         self._all: Any = None
 
     def answer(self, engine: str, scenes: np.ndarray, labels: np.ndarray, beams: int = BEAMS,
-               top: int = 5) -> NeuralAnswer:
+               top: int = 5, revise: int = REVISE) -> NeuralAnswer:
         """``engine``'s answer for the table (``scenes``: glyph rows ``uint8[n, length]``)."""
         start = time.perf_counter()
         if engine == "crn":
             if self.generator is None:
                 raise RulelangError("the CRN needs a generator model", code="E702")
-            rules = self.generator.propose(scenes, labels, beams, self.class_of).rules
-            tokens = self.interpreter.tokens([self.texts[int(r)] for r in rules]) if rules.size else None
+            rules, mismatches, _ = critical_rationalist(self.interpreter, self.generator, scenes, labels, beams,
+                                                        self.class_of, revise)
         elif engine == "isearch":
             if self._all is None:
                 self._all = self.interpreter.tokens(list(self.texts))
-            rules, tokens = np.arange(len(self.texts), dtype=np.int64), self._all
+            order, mismatches, _ = falsify(self.interpreter, self._all, scenes, labels)
+            rules, mismatches = order, mismatches[order]
         else:
             raise RulelangError(f"no neural engine {engine!r}", code="E505", expected=ENGINES)
         if not rules.size:
             return NeuralAnswer(engine, None, 0, 0, (), time.perf_counter() - start)
-        order, mismatches, _ = falsify(self.interpreter, tokens, scenes, labels)
-        best = [self.texts[int(rules[i])] for i in order[:top + 1]]
-        return NeuralAnswer(engine, best[0], int(mismatches[order[0]]), int(rules.size), tuple(best[1:]),
+        best = [self.texts[int(r)] for r in rules[:top + 1]]
+        return NeuralAnswer(engine, best[0], int(mismatches[0]), int(rules.size), tuple(best[1:]),
                             time.perf_counter() - start)
 

@@ -44,6 +44,9 @@ CHUNK = 16384
 #: the CRN and EMP-R solvers (option ``beams``), ``rulelang play --beams`` and the Zendo
 #: student. 300 is where the CRN reaches 0.945 x the exact search (BENCHMARKS.md §5).
 BEAMS = 300
+#: When none of them fits the table, the CRN also falsifies the rules one word away from this
+#: many of its best conjectures (:func:`critical_rationalist`; 0: the paper's CRN).
+REVISE = 20
 
 
 def set_threads(n: int) -> None:
@@ -170,6 +173,44 @@ def falsify(interpreter: LearnedInterpreter, tokens: torch.Tensor, scenes: np.nd
     nll = torch.nn.functional.binary_cross_entropy_with_logits(
         logits, target.float(), reduction="none").sum(1).numpy()
     return np.lexsort((nll, mismatches)), mismatches, nll
+
+
+def critical_rationalist(interpreter: "LearnedInterpreter", generator: "ConjectureGenerator", scenes: np.ndarray,
+                         labels: np.ndarray, beams: int = BEAMS, class_of: np.ndarray | None = None,
+                         revise: int = REVISE) -> tuple[np.ndarray, np.ndarray, int]:
+    """The CRN's ranked conjectures for one table: ``(rules, mismatches, proposed)``.
+
+    The generator proposes ``beams`` distinct conjectures; the interpreter falsifies them
+    (:func:`falsify`). With ``revise = K``, when no conjecture fits every observation, the
+    rules one word away from the K best (:func:`rulelang.interp.vocab.dialect_neighbours`:
+    the grammar's neighbours, phenomena not yet proposed) are falsified too and ranked with
+    them: a refuted conjecture is revised, as a scientist would, before giving up.
+    ``proposed`` counts the conjectures the generator proposed.
+    """
+    rules = generator.propose(scenes, labels, beams, class_of).rules
+    proposed = int(rules.size)
+    if not proposed:
+        return rules, np.zeros(0, np.int64), 0
+    texts = generator.texts
+    order, mismatches, nll = falsify(interpreter, interpreter.tokens([texts[int(r)] for r in rules]), scenes, labels)
+    rules, mismatches, nll = rules[order], mismatches[order], nll[order]
+    if revise > 0 and mismatches[0] > 0:
+        from .vocab import dialect_neighbours
+
+        starts, ids = dialect_neighbours(generator.vocab, generator.universe)
+        near = np.unique(np.concatenate([ids[starts[r]:starts[r + 1]] for r in rules[:revise]]))
+        if class_of is not None:  # phenomena not proposed yet, one rule each
+            near = near[~np.isin(class_of[near], class_of[rules])]
+            near = near[np.unique(class_of[near], return_index=True)[1]]
+        else:
+            near = near[~np.isin(near, rules)]
+        if near.size:
+            _, m2, n2 = falsify(interpreter, interpreter.tokens([texts[int(r)] for r in near]), scenes, labels)
+            rules, mismatches, nll = (np.concatenate([rules, near]), np.concatenate([mismatches, m2]),
+                                      np.concatenate([nll, n2]))
+            order = np.lexsort((nll, mismatches))
+            rules, mismatches = rules[order], mismatches[order]
+    return rules, mismatches, proposed
 
 
 class ConjectureGenerator(_Loaded):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .model import LearnedInterpreter
-from .vocab import dialect_texts
+from .vocab import dialect_neighbours, dialect_texts
 
 
 def synthetic_samples(dataset: Any, interpreter: LearnedInterpreter, per_rule: int, seed: int,
@@ -60,23 +60,6 @@ def _label_rows(interpreter: LearnedInterpreter, tokens: Any, glyphs: np.ndarray
     return (logits > 0).numpy()
 
 
-def neighbours(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rules one word apart: ``(starts, ids)`` in CSR form over the rows of ``tokens``
-    (``int64[n, L]`` word ids, padded), rule ``i``'s neighbours being
-    ``ids[starts[i]:starts[i + 1]]``: the rules of the same length that differ from it in
-    exactly one word."""
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for i, row in enumerate(tokens.tolist()):
-        for p in range(len(row)):
-            if row[p]:
-                groups.setdefault((p, *row[:p], *row[p + 1:]), []).append(i)
-    pairs = sorted((a, b) for members in groups.values() if len(members) > 1
-                   for a in members for b in members if a != b)
-    src = np.array([a for a, _ in pairs], dtype=np.int64)
-    ids = np.array([b for _, b in pairs], dtype=np.int64)
-    return np.searchsorted(src, np.arange(tokens.shape[0] + 1)).astype(np.int64), ids
-
-
 def contrast_scenes(dataset: Any, interpreter: LearnedInterpreter, rules: np.ndarray, per_rule: int,
                     seed: int, candidates: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """``per_rule`` contrast scenes for each of ``rules`` (dialect indices), and their labels.
@@ -88,7 +71,7 @@ def contrast_scenes(dataset: Any, interpreter: LearnedInterpreter, rules: np.nda
     rule. Returns ``(uint32[n, per_rule] scenes, bool[n, per_rule] labels)``.
     """
     texts = dialect_texts(dataset.universe)
-    starts, ids = neighbours(interpreter.vocab.batch(list(texts)))
+    starts, ids = dialect_neighbours(interpreter.vocab, dataset.universe)
     rng = np.random.default_rng([seed, 11, per_rule, candidates])
     n = rules.size
     counts = starts[rules + 1] - starts[rules]

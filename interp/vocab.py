@@ -190,6 +190,29 @@ def _roles(text: str, universe: Universe, max_len: int) -> np.ndarray:
     return out
 
 
+def neighbours(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rules one word apart: ``(starts, ids)`` in CSR form over the rows of ``tokens``
+    (``int64[n, L]`` word ids, padded), rule ``i``'s neighbours being
+    ``ids[starts[i]:starts[i + 1]]``: the rules of the same length that differ from it in
+    exactly one word."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, row in enumerate(tokens.tolist()):
+        for p in range(len(row)):
+            if row[p]:
+                groups.setdefault((p, *row[:p], *row[p + 1:]), []).append(i)
+    pairs = sorted((a, b) for members in groups.values() if len(members) > 1
+                   for a in members for b in members if a != b)
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    ids = np.array([b for _, b in pairs], dtype=np.int64)
+    return np.searchsorted(src, np.arange(tokens.shape[0] + 1)).astype(np.int64), ids
+
+
+@lru_cache(maxsize=4)
+def dialect_neighbours(vocab: Vocab, universe: Universe = ODEEN) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`neighbours` of the dialect's rules (indices in dialect order), once per process."""
+    return neighbours(vocab.batch(list(dialect_texts(universe))))
+
+
 def dialect_classes(universe: Universe = ODEEN) -> np.ndarray:
     """``int32[n_rules]``: the semantic class of each dialect rule (to merge equivalent
     conjectures, and to score). Built once per universe and process."""
