@@ -33,7 +33,7 @@ from typing import Any
 
 from _common import RESULTS, write_result  # bench/ is on sys.path: the folder of the script
 from bench.plot_interp import (GRID_SECONDS_MAX, LEARNERS, MODEL_SECONDS_MAX, REGIME_TARGETS,  # noqa: E402
-                               TARGET_REGIME, markdown, plot_all)
+                               TARGET_REGIME, markdown, model_seconds, plot_all)
 
 #: The models each solver loads.
 NEEDS = {"crn": ("interpreter", "generator"), "crn-paper": ("interpreter", "generator"), "emp-r": ("generator",),
@@ -154,7 +154,8 @@ def training_info(path: Path) -> dict[str, Any]:
     from rulelang.interp import checkpoint
 
     ckpt = checkpoint.load(path)
-    keep = ("kind", "regime", "step", "best_score", "best_step", "seconds", "params", "torch", "schedule", "stopped")
+    keep = ("kind", "regime", "step", "best_score", "best_step", "seconds", "params", "torch", "schedule", "stopped",
+            "cpu_seconds", "setup_seconds", "setup_cpu_seconds")
     info = {k: ckpt.get(k) for k in keep}
     info.update(path=str(path), file_bytes=path.stat().st_size, net=ckpt.get("net"),
                 train=ckpt.get("train"), history=ckpt.get("history") or [])
@@ -209,7 +210,7 @@ def verdicts(regime: str, rec: dict[str, Any]) -> dict[str, str]:
     if (regime == TARGET_REGIME and crn.get("seconds_per_task") is not None
             and not crn.get("options", {}).get("beams")):
         out["crn_seconds_per_table_b300"] = v(crn["seconds_per_task"] <= TARGETS["crn_seconds_per_table_max"])
-    seconds = [x.get("seconds") for x in (rec.get("training") or {}).values() if x.get("seconds") is not None]
+    seconds = [model_seconds(x) for x in (rec.get("training") or {}).values() if x.get("seconds") is not None]
     if seconds:
         out["model_seconds"] = v(max(seconds) <= TARGETS["model_seconds_max"])
     return out
@@ -375,7 +376,7 @@ def main() -> int:
     for r, rec in merged.items():
         rec["comparison"] = compare(rec)
         rec["verdicts"] = verdicts(r, rec)
-    grid_seconds = sum(x.get("seconds") or 0.0 for rec in merged.values() for x in (rec.get("training") or {}).values())
+    grid_seconds = sum(model_seconds(x) for rec in merged.values() for x in (rec.get("training") or {}).values())
     _log(f"the grid's training time, as recorded in its {sum(len(rec.get('training') or {}) for rec in merged.values())} "
          f"checkpoints: {grid_seconds / 3600:.2f} h (target <= {GRID_SECONDS_MAX / 3600:.0f} h)")
     merged = {r: merged[r] for r in sorted(merged, key=_regime_key)}

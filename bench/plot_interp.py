@@ -208,6 +208,11 @@ def plot_all(regimes: dict[str, Any], out: Path) -> list[Path]:
 
 # -- markdown tables -------------------------------------------------------------------------
 
+def model_seconds(training: dict[str, Any]) -> float:
+    """A model's wall-clock training time: set-up, steps and validations."""
+    return float(training.get("seconds") or 0.0) + float(training.get("setup_seconds") or 0.0)
+
+
 def _pct(x: Any) -> str:
     return "–" if x is None else f"{100 * x:.1f}"
 
@@ -281,24 +286,28 @@ def markdown(regimes: dict[str, dict[str, Any]]) -> str:
                          f"| {'–' if rank[0] is None else f'{rank[0]:.2f}'} "
                          f"| {_pct(_get(rec, kind, 'crn', 'found_in_list'))} "
                          f"| {'–' if rank[1] is None else f'{rank[1]:.2f}'} |")
-    lines += ["", "**Compute — training** (this machine; minutes of training and validation as recorded in "
-                  "each checkpoint; steps taken, the best validation score and its step, where the cool-down began)",
-              "", "| regime | interpreter | generator | empiricist | regime total |", "|---|---|---|---|---:|"]
-    grid = 0.0
+    lines += ["", "**Compute — training** (this machine, shared: wall-clock minutes of set-up, training and "
+                  "validation as recorded in each checkpoint, and their CPU minutes where recorded; steps taken, "
+                  "the best validation score and its step, where the cool-down began)",
+              "", "| regime | interpreter | generator | empiricist | regime total (CPU) |", "|---|---|---|---|---:|"]
+    grid = grid_cpu = 0.0
     for name, rec in regimes.items():
-        cells, total = [], 0.0
+        cells, total, cpu = [], 0.0, 0.0
         for k in LEARNERS:
             t = rec.get("training", {}).get(k)
             if not t:
                 cells.append("–")
                 continue
-            total += t["seconds"] or 0.0
+            wall = model_seconds(t)
+            total += wall
+            cpu += (t.get("cpu_seconds") or 0.0) + (t.get("setup_cpu_seconds") or 0.0)
             start = (t.get("schedule") or {}).get("decay_start")
-            cells.append(f"{(t['seconds'] or 0) / 60:.1f} min, {t['step']:,} steps, best val {t['best_score']:.4f} "
+            used = f" (CPU {(t['cpu_seconds'] + (t.get('setup_cpu_seconds') or 0)) / 60:.1f})" if t.get("cpu_seconds") else ""
+            cells.append(f"{wall / 60:.1f} min{used}, {t['step']:,} steps, best val {t['best_score']:.4f} "
                          f"(step {t['best_step']:,}){'' if start is None else f', cool-down at {start:,}'}")
-        grid += total
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {total / 60:.0f} min |")
-    lines.append(f"| all | | | | **{grid / 3600:.2f} h** |")
+        grid, grid_cpu = grid + total, grid_cpu + cpu
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {total / 60:.0f} min ({cpu / 60:.0f}) |")
+    lines.append(f"| all | | | | **{grid / 3600:.2f} h** ({grid_cpu / 3600:.2f} h) |")
     lines += ["", "**Compute — inference** (seconds per task, informative tables unless only others ran)", "",
               "| regime | CRN (B = 300) | EMP-R | EMP-L | isearch | exact search |", "|---|---:|---:|---:|---:|---:|"]
     for name, rec in regimes.items():
@@ -313,7 +322,7 @@ def markdown(regimes: dict[str, dict[str, Any]]) -> str:
         c = rec.get("comparison", {}).get("informative", {})
         v = rec.get("verdicts", {})
         goal = REGIME_TARGETS.get(name, {})
-        slow = max(((k, x.get("seconds") or 0.0) for k, x in (rec.get("training") or {}).items()),
+        slow = max(((k, model_seconds(x)) for k, x in (rec.get("training") or {}).items()),
                    key=lambda kv: kv[1], default=None)
         tacc = "–" if "t_acc" not in t else f"{t['t_acc']:.4f}"
         ratio = "–" if c.get("crn_over_exact") is None else f"{c['crn_over_exact']:.3f} ×"

@@ -398,8 +398,11 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     ckpt = _resumed(out, cfg, vocab) if resume else None
     if ckpt is not None:
         cfg = replace(TrainConfig.from_dict(ckpt["train"]), steps=max(cfg.steps, ckpt["train"]["steps"]))
+    start = time.perf_counter(), time.process_time()
     task = _prepare(dataset, cfg, vocab)
     run = _Run(task, dataset, pick_device(device), ckpt)
+    run.clock["setup_seconds"] += time.perf_counter() - start[0]
+    run.clock["setup_cpu_seconds"] += time.process_time() - start[1]
     finished_before = run.done()
     interrupted = False
     while not run.done():
@@ -419,7 +422,7 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     if finished_before:  # nothing left to do: still write it
         checkpoint.save(out, run.snapshot(final=True, slim=slim))
     return {"step": run.step, "best_score": run.best, "best_step": run.best_step, "seconds": run.seconds,
-            "params": n_params(run.model), "history": run.history, "out": str(out),
+            "params": n_params(run.model), "history": run.history, "out": str(out), **run.clock,
             "stopped": run.stopped(), "interrupted": interrupted}
 
 
@@ -493,6 +496,10 @@ class _Run:
         # Early stopping: the score to beat by ``min_delta``, validations since it was, and
         # the step the decay started at (None: not yet).
         self.schedule: dict[str, Any] = {"reference": -1.0, "stale": 0, "decay_start": None}
+        # Besides ``seconds`` (wall clock of steps and validations): their CPU time (one
+        # process; on a shared machine the wall clock also counts the others' work), and the
+        # set-up's (data, validation data, the generator's synthetic tables).
+        self.clock = {"cpu_seconds": 0.0, "setup_seconds": 0.0, "setup_cpu_seconds": 0.0}
         if ckpt is not None:
             self.model.load_state_dict(ckpt["state"]["model"])
             self.opt.load_state_dict(ckpt["state"]["optimizer"])
@@ -500,6 +507,7 @@ class _Run:
             self.step, self.best, self.best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
             self.seconds, self.history = float(ckpt["seconds"]), list(ckpt["history"])
             self.schedule.update(ckpt.get("schedule") or {})
+            self.clock.update({k: float(ckpt[k]) for k in self.clock if k in ckpt})
         self.model.train()
 
     def done(self) -> bool:
@@ -523,7 +531,7 @@ class _Run:
 
     def train_step(self) -> dict[str, float]:
         """One optimizer step on the batch of this step (a pure function of seed and step)."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if (self.cfg.patience > 0 and self.schedule["decay_start"] is None
                 and self.step >= _latest_decay(self.cfg)):
             self.schedule["decay_start"] = self.step
@@ -538,16 +546,18 @@ class _Run:
         self.opt.step()
         self.step += 1
         self.seconds += time.perf_counter() - start
+        self.clock["cpu_seconds"] += time.process_time() - cpu
         self._last = {"loss": loss.item(), "acc": acc, "lr": lr}
         return dict(self._last)
 
     def validate(self) -> dict[str, float]:
         """Score on the validation split; keep the weights if they are the best so far."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         self.model.eval()
         val = self.task.validate(self.model)
         self.model.train()
         self.seconds += time.perf_counter() - start
+        self.clock["cpu_seconds"] += time.process_time() - cpu
         stats = {f"val_{k}": v for k, v in val.items()}
         self.history.append({"step": self.step, "seconds": round(self.seconds, 2), **self._last, **stats})
         if val["score"] > self.best:
@@ -570,7 +580,7 @@ class _Run:
             "train": cfg.to_dict(), "regime": cfg.regime, "universe": self.universe.name, "data": self.data,
             "step": self.step, "best_score": self.best, "best_step": self.best_step, "seconds": self.seconds,
             "params": n_params(self.model), "history": self.history, "torch": str(torch.__version__),
-            "model": self.best_state, "schedule": dict(self.schedule), "stopped": self.stopped(),
+            "model": self.best_state, "schedule": dict(self.schedule), "stopped": self.stopped(), **self.clock,
         }
         if not (final and slim):
             out_ckpt["state"] = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict()}

@@ -246,11 +246,16 @@ def _run_all(args: argparse.Namespace, out: TextIO) -> int:
     def draw(event: tuple) -> None:
         what, key, info = event
         job = next(j for j in jobs if j.key == key)
+        if what == "step" and "val" in info and not bar.enabled and not args.quiet:  # a log, not a terminal
+            out.write(f"  {key}: step {info['step']}, validation {info['val']:.4f}\n")
+            out.flush()
         if what in ("done", "stopped", "error"):
             bar.close()
             if what == "done":
+                wall = info["seconds"] + info.get("setup_seconds", 0.0)
+                cpu = info.get("cpu_seconds", 0.0) + info.get("setup_cpu_seconds", 0.0)
                 out.write(f"  {key}: step {info['step']}, best validation {info['best_score']:.4f} "
-                          f"(step {info['best_step']}), {info['seconds']:.0f} s; stopped by {info['stopped']}\n")
+                          f"(step {info['best_step']}), {wall:.0f} s (CPU {cpu:.0f} s); stopped by {info['stopped']}\n")
             elif what == "error":
                 out.write(f"  {key}: FAILED: {info['message']}\n")
             out.flush()
