@@ -27,9 +27,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
+
+# Before torch and Numba load OpenMP: idle OpenMP threads sleep instead of spinning beside
+# the measured work (see rulelang.interp.grid.worker_environment).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from _common import RESULTS, write_result  # bench/ is on sys.path: the folder of the script
 from bench.plot_interp import (GRID_SECONDS_MAX, LEARNERS, MODEL_SECONDS_MAX, REGIME_TARGETS,  # noqa: E402

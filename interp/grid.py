@@ -17,12 +17,14 @@ it asks every worker to finish its step, checkpoint and return.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue as queue_mod
 import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from rulelang.errors import RulelangError
 
@@ -87,6 +89,28 @@ def plan(regimes: list[str], models: Path, kinds: tuple[str, ...] = KINDS) -> li
                 job.step, job.seconds = int(ckpt["step"]), float(ckpt.get("seconds") or 0.0)
             jobs.append(job)
     return jobs
+
+
+def worker_environment(threads: int) -> dict[str, str]:
+    """The environment of a worker process: ``threads`` threads for the checker's Numba
+    kernels as for torch, and OpenMP threads that sleep when idle. (Measured: a worker with
+    Numba's default pool kept a second OpenMP thread spinning beside torch's one, which
+    burnt a core and made a generator step six times slower on a shared 2-core machine.)"""
+    return {"NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 Event = tuple[str, str, dict[str, Any]]  # (what, job key, details): "start", "step", "done", "stopped", "error"
@@ -176,6 +200,7 @@ def run_grid(jobs: list[Job], data: str, *, workers: int = 1, threads: int = 1, 
 
     ctx = mp.get_context("spawn")  # a fresh interpreter per model: no inherited thread pools
     q, stop = ctx.Queue(), ctx.Event()
+    env = worker_environment(threads)
     running: dict[str, Any] = {}
     started: set[str] = set()
     while True:
@@ -190,7 +215,8 @@ def run_grid(jobs: list[Job], data: str, *, workers: int = 1, threads: int = 1, 
                     break
                 if job.key not in started and ready(job):
                     p = ctx.Process(target=_child, args=(job, data, threads, seed, changes, q, stop), daemon=True)
-                    p.start()
+                    with _environment(env):  # a spawned process reads it as it starts
+                        p.start()
                     running[job.key] = p
                     started.add(job.key)
         if not running:

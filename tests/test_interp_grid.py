@@ -121,6 +121,22 @@ def test_two_workers_train_in_their_own_processes_and_give_the_same_models(inter
             assert all(torch.equal(a["model"][n], b["model"][n]) for n in a["model"]), (r, k)
 
 
+def test_ship_writes_one_regimes_models_without_their_training_state(interp_data, tmp_path, tiny_defaults):
+    from rulelang.interp.model import LearnedInterpreter
+
+    models, ship = tmp_path / "models", tmp_path / "ship"
+    code, text = cli("train", "all", "--data", str(interp_data.path), "--models", str(models),
+                     "--regimes", REGIME, "--ship", str(ship), "-q")
+    assert code == 0, text
+    for kind in grid.KINDS:
+        slim, full = checkpoint.load(ship / f"{kind}.pt", kind), checkpoint.load(models / REGIME / f"{kind}.pt")
+        assert "state" not in slim and all(torch.equal(slim["model"][k], full["model"][k]) for k in full["model"])
+        assert f"wrote {ship / f'{kind}.pt'}" in text
+    assert LearnedInterpreter.load(ship / "interpreter.pt").regime == REGIME
+    code, text = cli("train", "all", "--data", str(interp_data.path), "--models", str(models), "--ship", str(ship))
+    assert code == 2 and "one regime" in text
+
+
 def test_train_all_refuses_the_options_of_one_learner(interp_data, tmp_path):
     code, text = cli("train", "all", "--data", str(interp_data.path), "--steps", "5", "-q")
     assert code == 2 and "E505" in text and "--steps" in text

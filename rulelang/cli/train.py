@@ -74,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="all: regimes, as RxK separated by commas (default: every regime of the data set)")
     g.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="all: models trained at once, each in its own process (default 2)")
+    g.add_argument("--ship", default=None, metavar="DIR",
+                   help="all, one regime: then write its models without their training state to DIR "
+                        "(interp/models is where the shipped ones live)")
     p.set_defaults(run=run)
 
 
@@ -116,6 +119,15 @@ def _resume_command(args: argparse.Namespace, target: object) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    import os
+
+    # Before Numba or torch load OpenMP: idle OpenMP threads sleep, and the checker's kernels
+    # keep to --threads. (A second OpenMP pool spinning beside torch's was measured to make
+    # training steps several times slower on a shared 2-core machine; the grid's workers get
+    # the same settings from rulelang.interp.grid.worker_environment.)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.threads:
+        os.environ.setdefault("NUMBA_NUM_THREADS", str(args.threads))
     if args.learner == "all":
         return _run_all(args, out)
     from dataclasses import replace
@@ -216,6 +228,8 @@ def _run_all(args: argparse.Namespace, out: TextIO) -> int:
                             hint="run 'rulelang train all' again to resume it")
     if args.jobs < 1:
         raise RulelangError("--jobs must be at least 1", code="E505")
+    if args.ship and (not args.regimes or "," in args.regimes):
+        raise RulelangError("--ship writes the models of one regime: give it with --regimes", code="E505")
     data = args.data or DEFAULT_DIR
     ds = DataSet(data)
     regimes = [parse_regime(r) for r in args.regimes.split(",") if r.strip()] if args.regimes else \
@@ -294,6 +308,14 @@ def _run_all(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_INTERRUPTED
     if failed:
         return 2
+    if args.ship:
+        from rulelang.interp import checkpoint
+
+        for j in jobs:
+            target = Path(args.ship) / j.path.name
+            checkpoint.save(target, checkpoint.slim(checkpoint.load(j.path, j.kind)))
+            if args.format != "json":
+                out.write(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, without its training state)\n")
     if args.format != "json":
         out.write(f"trained {len(jobs)} models in {models}/\n")
     return EXIT_OK
