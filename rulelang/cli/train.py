@@ -12,10 +12,13 @@ import argparse
 import signal
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, TextIO, TypeVar
 
 from . import EXIT_OK
 from .common import dump_json
+
+if TYPE_CHECKING:
+    from ..harness.progress import Progress
 
 LEARNERS = ("interpreter", "generator", "empiricist")
 EXIT_INTERRUPTED = 130
@@ -108,6 +111,24 @@ def _ctrl_c() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, old)
 
 
+T = TypeVar("T")
+
+
+def _interruptible(bar: "Progress", args: argparse.Namespace, target: object, kept: str,
+                   work: Callable[[Callable[[], bool]], T]) -> T | None:
+    """``work(should_stop)`` under :func:`_ctrl_c`; None after a second Ctrl-C (said, with what
+    was kept and the command that goes on)."""
+    try:
+        with _ctrl_c() as should_stop:
+            return work(should_stop)
+    except KeyboardInterrupt:
+        bar.close()
+        sys.stderr.write(f"rulelang train: stopped at once; {kept}\ngo on with: {_resume_command(args, target)}\n")
+        return None
+    finally:
+        bar.close()
+
+
 def _resume_command(args: argparse.Namespace, target: object) -> str:
     data = f" --data {args.data}" if args.data else ""
     threads = f" --threads {args.threads}" if args.threads else ""
@@ -175,17 +196,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         bar.done = step - 1
         bar.update(1, f"{args.learner} {regime} loss {stats['loss']:.4f} acc {stats['acc']:.3f}{shown['val']}")
 
-    try:
-        with _ctrl_c() as should_stop:
-            summary = train(ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device,
-                            report=report, should_stop=should_stop)
-    except KeyboardInterrupt:
-        bar.close()
-        sys.stderr.write(f"rulelang train: stopped at once; the last checkpoint written stays at {target}\n"
-                         f"go on with: {_resume_command(args, target)}\n")
+    summary = _interruptible(bar, args, target, f"the last checkpoint written stays at {target}", lambda stop: train(
+        ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device, report=report,
+        should_stop=stop))
+    if summary is None:
         return EXIT_INTERRUPTED
-    finally:
-        bar.close()
     if summary["interrupted"]:
         sys.stderr.write(f"rulelang train: interrupted; kept the checkpoint at {target} (step {summary['step']}, "
                          f"best validation {summary['best_score']:.4f})\n"
@@ -283,17 +298,10 @@ def _run_all(args: argparse.Namespace, out: TextIO) -> int:
         bar.done = min(total - 1, int(done)) if any(j.state not in ("done", "failed") for j in todo) else total
         bar.update(0, f"train all {sum(j.state == 'done' for j in jobs)}/{len(jobs)} models; {key} step {job.step}")
 
-    try:
-        with _ctrl_c() as should_stop:
-            run_grid(jobs, str(data), workers=workers, threads=threads, seed=args.seed, on_event=draw,
-                     should_stop=should_stop)
-    except KeyboardInterrupt:
-        bar.close()
-        sys.stderr.write(f"rulelang train all: stopped at once; every model's last checkpoint stays in {models}/\n"
-                         f"go on with: {_resume_command(args, models)}\n")
+    if _interruptible(bar, args, models, f"every model's last checkpoint stays in {models}/", lambda stop: run_grid(
+            jobs, str(data), workers=workers, threads=threads, seed=args.seed, on_event=draw,
+            should_stop=stop)) is None:
         return EXIT_INTERRUPTED
-    finally:
-        bar.close()
     failed = [j for j in jobs if j.state == "failed"]
     partial = [j for j in jobs if j.state in ("partial", "new")]
     if args.format == "json":
