@@ -11,7 +11,6 @@ checkpoint, and the batches that follow are the ones an uninterrupted run would 
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
@@ -27,6 +26,7 @@ from rulelang.universe import Universe
 from . import checkpoint
 from .model import set_threads  # noqa: F401  (re-exported for rulelang train)
 from .nets import NetConfig, build, n_params
+from .schedule import Schedule
 from .vocab import PAD, Vocab, dialect_classes, max_props
 
 KINDS = ("interpreter", "generator", "empiricist")
@@ -53,11 +53,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup: int = 100
     eval_every: int = 200
-    # Early stopping (0: off, a cosine schedule over ``steps``). With ``patience = P`` the
-    # learning rate stays at ``lr`` after the warm-up until P validations in a row fail to beat
-    # the best score by more than ``min_delta``; then it decays (a half cosine, to zero) over
-    # ``cooldown`` times the steps taken so far, and training ends. ``steps`` is then a cap:
-    # the decay starts in time to end there at the latest.
+    # Early stopping (see rulelang.interp.schedule; 0: off, a cosine schedule over ``steps``).
     patience: int = 0
     min_delta: float = 0.0
     cooldown: float = 0.25
@@ -327,38 +323,11 @@ def _validation(kind: str, dataset: Any, cfg: TrainConfig, vocab: Vocab) -> Any:
     return scenes, labels, torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)), torch.from_numpy(ev.labels[:n, :m])
 
 
-def _lr(cfg: TrainConfig, step: int, decay_start: int | None = None) -> float:
-    """The learning rate of ``step``: warm-up, then a cosine over ``steps`` (no early
-    stopping) or constant until ``decay_start`` and a cosine over the cool-down after it."""
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    if cfg.patience <= 0:
-        frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    elif decay_start is None:
-        return cfg.lr
-    else:
-        frac = (step - decay_start) / max(1, _end(cfg, decay_start) - decay_start)
-    return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac)))
-
-
-def _end(cfg: TrainConfig, decay_start: int) -> int:
-    """The last step of an early-stopped run whose decay starts at ``decay_start``."""
-    return min(cfg.steps, decay_start + max(1, round(cfg.cooldown * decay_start)))
-
-
-def _latest_decay(cfg: TrainConfig) -> int:
-    """The step at which the decay must start to end by the cap ``steps``."""
-    return max(cfg.warmup, math.floor(cfg.steps / (1.0 + cfg.cooldown)))
-
-
 def finished(ckpt: dict[str, Any]) -> bool:
     """Whether the run that wrote ``ckpt`` is over (its cap reached, or stopped early)."""
     if "train" not in ckpt or "step" not in ckpt:
         return "state" not in ckpt  # a model without its training record: final by construction
-    cfg = TrainConfig.from_dict(ckpt["train"])
-    start = (ckpt.get("schedule") or {}).get("decay_start")
-    step = int(ckpt["step"])
-    return step >= cfg.steps or (cfg.patience > 0 and start is not None and step >= _end(cfg, start))
+    return Schedule(TrainConfig.from_dict(ckpt["train"]), ckpt.get("schedule")).done(int(ckpt["step"]))
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -423,7 +392,7 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
         checkpoint.save(out, run.snapshot(final=True, slim=slim))
     return {"step": run.step, "best_score": run.best, "best_step": run.best_step, "seconds": run.seconds,
             "params": n_params(run.model), "history": run.history, "out": str(out), **run.clock,
-            "stopped": run.stopped(), "interrupted": interrupted}
+            "stopped": run.schedule.stopped(), "interrupted": interrupted}
 
 
 def _resumed(out: str, cfg: TrainConfig, vocab: Vocab) -> dict[str, Any]:
@@ -493,9 +462,7 @@ class _Run:
         self.step, self.best, self.best_step, self.seconds = 0, -1.0, 0, 0.0
         self.best_state = self._copy_weights()
         self.history: list[dict[str, float]] = []
-        # Early stopping: the score to beat by ``min_delta``, validations since it was, and
-        # the step the decay started at (None: not yet).
-        self.schedule: dict[str, Any] = {"reference": -1.0, "stale": 0, "decay_start": None}
+        self.schedule = Schedule(cfg)
         # Besides ``seconds`` (wall clock of steps and validations): their CPU time (one
         # process; on a shared machine the wall clock also counts the others' work), and the
         # set-up's (data, validation data, the generator's synthetic tables).
@@ -506,25 +473,12 @@ class _Run:
             self.best_state = ckpt["model"]
             self.step, self.best, self.best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
             self.seconds, self.history = float(ckpt["seconds"]), list(ckpt["history"])
-            self.schedule.update(ckpt.get("schedule") or {})
+            self.schedule = Schedule(cfg, ckpt.get("schedule"))
             self.clock.update({k: float(ckpt[k]) for k in self.clock if k in ckpt})
         self.model.train()
 
     def done(self) -> bool:
-        start = self.schedule["decay_start"]
-        return self.step >= self.cfg.steps or (start is not None and self.step >= _end(self.cfg, start))
-
-    def stopped(self) -> str:
-        """Why the run ended (or would end): the cap, or early stopping on a plateau."""
-        start = self.schedule["decay_start"]
-        if self.cfg.patience <= 0:
-            return f"the step budget ({self.cfg.steps})"
-        if start is None:
-            return "not yet"
-        if start < _latest_decay(self.cfg):
-            return (f"early stopping: no validation gain above {self.cfg.min_delta:g} in {self.cfg.patience} "
-                    f"validations at step {start}, then a cool-down to step {_end(self.cfg, start)}")
-        return f"the step cap ({self.cfg.steps}; the cool-down started at step {start})"
+        return self.schedule.done(self.step)
 
     def _copy_weights(self) -> dict[str, Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -532,11 +486,9 @@ class _Run:
     def train_step(self) -> dict[str, float]:
         """One optimizer step on the batch of this step (a pure function of seed and step)."""
         start, cpu = time.perf_counter(), time.process_time()
-        if (self.cfg.patience > 0 and self.schedule["decay_start"] is None
-                and self.step >= _latest_decay(self.cfg)):
-            self.schedule["decay_start"] = self.step
+        self.schedule.before_step(self.step)
         b = {k: v.to(self.device) for k, v in self.task.batch(self.step).items()}
-        lr = _lr(self.cfg, self.step, self.schedule["decay_start"])
+        lr = self.schedule.lr(self.step)
         for group in self.opt.param_groups:
             group["lr"] = lr
         loss, acc = self.task.loss(self.model, b)
@@ -563,13 +515,7 @@ class _Run:
         if val["score"] > self.best:
             self.best, self.best_step = val["score"], self.step
             self.best_state = self._copy_weights()
-        sch = self.schedule
-        if val["score"] > sch["reference"] + self.cfg.min_delta:
-            sch["reference"], sch["stale"] = val["score"], 0
-        else:
-            sch["stale"] += 1
-            if self.cfg.patience > 0 and sch["stale"] >= self.cfg.patience and sch["decay_start"] is None:
-                sch["decay_start"] = self.step
+        self.schedule.validated(self.step, val["score"])
         return stats
 
     def snapshot(self, final: bool, slim: bool) -> dict[str, Any]:
@@ -580,7 +526,7 @@ class _Run:
             "train": cfg.to_dict(), "regime": cfg.regime, "universe": self.universe.name, "data": self.data,
             "step": self.step, "best_score": self.best, "best_step": self.best_step, "seconds": self.seconds,
             "params": n_params(self.model), "history": self.history, "torch": str(torch.__version__),
-            "model": self.best_state, "schedule": dict(self.schedule), "stopped": self.stopped(), **self.clock,
+            "model": self.best_state, "schedule": dict(self.schedule.state), "stopped": self.schedule.stopped(), **self.clock,
         }
         if not (final and slim):
             out_ckpt["state"] = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict()}
