@@ -5,6 +5,9 @@
 * :class:`ConjectureGenerator` — proposes rules for a table (constrained beam search).
 * :class:`LabelEmpiricist` — EMP-L: labels scenes from a table, with no rule.
 
+Codes: E704 a model trained for another universe (its name, or its scenes' cells and
+glyphs, differ from the universe asked for); E702/E703 see :mod:`rulelang.interp.checkpoint`.
+
 Where models come from (:func:`model_path`): an explicit path; else, for a training
 regime, ``models/<regime>/<kind>.pt`` (where ``rulelang train`` writes); else the default
 model shipped inside the package (``interp/models/<kind>.pt``, trained in regime
@@ -42,6 +45,9 @@ CHUNK = 16384
 #: the CRN and EMP-R solvers (option ``beams``), ``rulelang play --beams`` and the Zendo
 #: student. 300 is where the CRN reaches 0.945 x the exact search (BENCHMARKS.md §5).
 BEAMS = 300
+#: When none of them fits the table, the CRN also falsifies the rules one word away from this
+#: many of its best conjectures (:func:`critical_rationalist`; 0: the paper's CRN).
+REVISE = 20
 
 
 def set_threads(n: int) -> None:
@@ -75,17 +81,24 @@ class _Loaded:
     def __init__(self, ckpt: dict[str, Any], path: str, universe: Universe = ODEEN,
                  threads: int | None = None) -> None:
         if ckpt.get("universe", universe.name) != universe.name:
-            raise RulelangError(f"a model of universe {ckpt.get('universe')!r}, not {universe.name!r}",
-                                code="E703", path=path)
+            raise RulelangError(f"a model trained for universe {ckpt.get('universe')!r}, not {universe.name!r}",
+                                code="E704", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
         self.path = path
         self.universe = universe
         self.regime = ckpt.get("regime")
         self.vocab = Vocab(tuple(ckpt["vocab"]), int(ckpt["net"]["max_len"]))
         mine = Vocab.for_dialect(universe)
         if self.vocab.words != mine.words:
-            raise RulelangError("the model's vocabulary differs from this dialect's words", code="E703",
-                                path=path)
-        self.config = NetConfig.from_dict(ckpt["net"])
+            raise RulelangError(f"the model's vocabulary differs from the words of universe {universe.name!r}",
+                                code="E703", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
+        self.config = c = NetConfig.from_dict(ckpt["net"])
+        if (c.length, c.n_glyphs) != (universe.length, universe.n_glyphs):
+            raise RulelangError(f"the {self.kind} was trained for scenes of {c.length} cells and {c.n_glyphs} "
+                                f"glyphs; universe {universe.name!r} has {universe.length} cells and "
+                                f"{universe.n_glyphs} glyphs", code="E704", path=path,
+                                hint="train the learners in this universe (rulelang train), or use the exact engines")
         self.net = build(self.kind, self.config)
         try:
             self.net.load_state_dict(ckpt["model"])
@@ -114,8 +127,8 @@ class LearnedInterpreter(_Loaded):
     kind = "interpreter"
 
     def tokens(self, rules: Sequence[str]) -> torch.Tensor:
-        """Word ids of ``rules``; E701 for a word the model does not know."""
-        return torch.from_numpy(self.vocab.batch(rules))
+        """Word ids and roles of ``rules`` (``[R, 2, L]``); E701 for a rule the model cannot read."""
+        return torch.from_numpy(self.vocab.rules(rules, self.universe))
 
     @torch.inference_mode()
     def logits(self, rules: Sequence[str] | torch.Tensor, scenes: np.ndarray) -> np.ndarray:
@@ -161,6 +174,44 @@ def falsify(interpreter: LearnedInterpreter, tokens: torch.Tensor, scenes: np.nd
     nll = torch.nn.functional.binary_cross_entropy_with_logits(
         logits, target.float(), reduction="none").sum(1).numpy()
     return np.lexsort((nll, mismatches)), mismatches, nll
+
+
+def critical_rationalist(interpreter: "LearnedInterpreter", generator: "ConjectureGenerator", scenes: np.ndarray,
+                         labels: np.ndarray, beams: int = BEAMS, class_of: np.ndarray | None = None,
+                         revise: int = REVISE) -> tuple[np.ndarray, np.ndarray, int]:
+    """The CRN's ranked conjectures for one table: ``(rules, mismatches, proposed)``.
+
+    The generator proposes ``beams`` distinct conjectures; the interpreter falsifies them
+    (:func:`falsify`). With ``revise = K``, when no conjecture fits every observation, the
+    rules one word away from the K best (:func:`rulelang.interp.vocab.dialect_neighbours`:
+    the grammar's neighbours, phenomena not yet proposed) are falsified too and ranked with
+    them: a refuted conjecture is revised, as a scientist would, before giving up.
+    ``proposed`` counts the conjectures the generator proposed.
+    """
+    rules = generator.propose(scenes, labels, beams, class_of).rules
+    proposed = int(rules.size)
+    if not proposed:
+        return rules, np.zeros(0, np.int64), 0
+    texts = generator.texts
+    order, mismatches, nll = falsify(interpreter, interpreter.tokens([texts[int(r)] for r in rules]), scenes, labels)
+    rules, mismatches, nll = rules[order], mismatches[order], nll[order]
+    if revise > 0 and mismatches[0] > 0:
+        from .vocab import dialect_neighbours
+
+        starts, ids = dialect_neighbours(generator.vocab, generator.universe)
+        near = np.unique(np.concatenate([ids[starts[r]:starts[r + 1]] for r in rules[:revise]]))
+        if class_of is not None:  # phenomena not proposed yet, one rule each
+            near = near[~np.isin(class_of[near], class_of[rules])]
+            near = near[np.unique(class_of[near], return_index=True)[1]]
+        else:
+            near = near[~np.isin(near, rules)]
+        if near.size:
+            _, m2, n2 = falsify(interpreter, interpreter.tokens([texts[int(r)] for r in near]), scenes, labels)
+            rules, mismatches, nll = (np.concatenate([rules, near]), np.concatenate([mismatches, m2]),
+                                      np.concatenate([nll, n2]))
+            order = np.lexsort((nll, mismatches))
+            rules, mismatches = rules[order], mismatches[order]
+    return rules, mismatches, proposed
 
 
 class ConjectureGenerator(_Loaded):

@@ -3,8 +3,10 @@
 * ``crn`` — Critical Rationalist Network: the generator proposes ``B`` conjectures (option
   ``beams``, default 300), the interpreter labels the table under each, the conjecture with
   the fewest mismatches wins (ties: the interpreter's likelihood of the table's labels).
-  ``strict=1`` abstains when no conjecture fits every observation. Labels of new scenes
-  come from the interpreter reading the chosen rule.
+  ``strict=1`` abstains when no conjecture fits every observation; ``revise=K`` (default
+  20; 0: the paper's CRN) also falsifies the rules one word away from the K best conjectures when none fits
+  (:func:`rulelang.interp.model.critical_rationalist`). Labels of new scenes come from the
+  interpreter reading the chosen rule.
 * ``isearch`` — interpreter-driven search: every dialect rule ranked by the interpreter's
   agreement with the table (the exact search's job, with a learned checker).
 * ``emp-r`` — EMP-R: the generator alone; its beam, best first (the top beam is its answer).
@@ -28,7 +30,8 @@ import numpy as np
 from rulelang.errors import RulelangError
 from rulelang.solver import Answer, SolverContext, Task
 
-from .model import BEAMS, ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, falsify, model_path, set_threads
+from .model import (BEAMS, REVISE, ConjectureGenerator, LabelEmpiricist, LearnedInterpreter, critical_rationalist, falsify,
+                    model_path, set_threads)
 from .vocab import dialect_classes, dialect_texts
 
 
@@ -104,12 +107,13 @@ class CRNSolver(_Falsifier):
         super().__init__(context)
         self.generator = self._load(ConjectureGenerator)
         self.beams = _int(self.options, "beams", BEAMS, low=1)
+        self.revise = _int(self.options, "revise", REVISE)
         self.class_of = self._classes()
 
     def solve(self, task: Task) -> Answer:
-        beam = self.generator.propose(task.scenes, task.labels, self.beams, self.class_of)
-        ranked, mismatches, _ = self.rank(beam.rules, task)
-        return self.answer(ranked, mismatches, task, {"conjectures": int(beam.rules.size)})
+        ranked, mismatches, proposed = critical_rationalist(self.interpreter, self.generator, task.scenes,
+                                                            task.labels, self.beams, self.class_of, self.revise)
+        return self.answer(ranked, mismatches, task, {"conjectures": proposed, "ranked": int(ranked.size)})
 
 
 class InterpreterSearchSolver(_Falsifier):

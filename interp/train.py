@@ -11,7 +11,6 @@ checkpoint, and the batches that follow are the ones an uninterrupted run would 
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
@@ -28,7 +27,8 @@ from . import checkpoint
 from .model import set_threads  # noqa: F401  (re-exported for rulelang train)
 from .nets import NetConfig, build, n_params
 from .scenes import SceneGlyphs
-from .vocab import PAD, Vocab, dialect_classes
+from .schedule import Schedule
+from .vocab import PAD, Vocab, dialect_classes, max_props
 
 KINDS = ("interpreter", "generator", "empiricist")
 #: The generator is validated by recall among this many distinct conjectures.
@@ -54,11 +54,16 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup: int = 100
     eval_every: int = 200
+    # Early stopping (see rulelang.interp.schedule; 0: off, a cosine schedule over ``steps``).
+    patience: int = 0
+    min_delta: float = 0.0
+    cooldown: float = 0.25
     eval_rules: int = 500
     eval_scenes: int = 256
     mine: int = 0  # interpreter: candidate scenes per rule; half of ``scenes`` are the hardest (0: off)
     synthetic: int = 0  # generator: scenes per dialect rule labelled by the interpreter (0: off)
     interpreter: str = ""  # generator with synthetic tables: the interpreter (default: the regime's)
+    contrast: int = 0  # generator: contrast scenes per synthetic rule; a table holds 0 to this many
     net: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,17 +74,26 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
-#: Defaults per kind (``rulelang train`` starts from these; options override them).
+#: The modular interpreter's sizes (BENCHMARKS.md §5: as accurate as the default slot sizes
+#: in the hardest regime, three times as fast).
+MODULAR = {"arch": "modular", "channels": 4, "hidden": 32, "counters": 4}
+
+#: Defaults per kind (``rulelang train`` starts from these; options override them). Every
+#: learner stops early on the validation split; ``steps`` is a cap that keeps each model
+#: under an hour on the reference machine.
 DEFAULTS: dict[str, TrainConfig] = {
-    "interpreter": TrainConfig(kind="interpreter", steps=7200, batch=64, scenes=16, warmup=300, eval_every=300),
-    "generator": TrainConfig(kind="generator", steps=18000, batch=64, lr=2e-3, eval_every=500, synthetic=64),
-    "empiricist": TrainConfig(kind="empiricist", steps=1000, batch=64, scenes=32, eval_every=200),
+    "interpreter": TrainConfig(kind="interpreter", steps=9000, batch=64, scenes=16, warmup=300, eval_every=300,
+                               patience=4, min_delta=1e-4, net=dict(MODULAR)),
+    "generator": TrainConfig(kind="generator", steps=18000, batch=64, lr=2e-3, eval_every=1000, synthetic=64,
+                             patience=3, min_delta=0.004),
+    "empiricist": TrainConfig(kind="empiricist", steps=3000, batch=64, scenes=32, eval_every=200,
+                              patience=4, min_delta=0.002),
 }
 
 
 def net_config(kind: str, vocab: Vocab, universe: Universe, sizes: dict[str, int]) -> NetConfig:
     return NetConfig(n_vocab=len(vocab), max_len=vocab.max_len, n_glyphs=universe.n_glyphs,
-                     length=universe.length, **sizes)
+                     length=universe.length, props=max_props(universe), **sizes)
 
 
 def _gen(seed: int, step: int, salt: int = 0) -> tuple[torch.Generator, np.random.Generator]:
@@ -113,13 +127,13 @@ class _Task:
 
     def _tables(self, rows: Tensor, g: torch.Generator, rng: np.random.Generator,
                 scenes: Tensor | None = None, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """A table of ``table_size`` distinct samples per row: half the rows uniformly at
-        random, half balanced (as many true as false scenes as a random pool of four times
-        the table's size allows)."""
+        """A table of ``table_size`` distinct samples per row (at most the regime's scenes per
+        rule, whatever the pool): half the rows uniformly at random, half balanced (as many
+        true as false scenes as a random pool of four times the table's size allows)."""
         scenes = self.scenes if scenes is None else scenes
         labels = self.labels if labels is None else labels
         k = scenes.shape[1]
-        t = min(self.cfg.table_size, k)
+        t = min(self.cfg.table_size, k, self.scenes.shape[1])
         pool = torch.rand(rows.numel(), k, generator=g).topk(min(k, 4 * t), dim=1).indices
         lab = labels[rows.unsqueeze(1), pool]
         keys = torch.rand(pool.shape, generator=g)
@@ -146,6 +160,10 @@ class _Interpreter(_Task):
     relation held by exactly one object) are rare; mining finds them among the rule's own
     samples, so the learner still sees nothing outside its regime.
     """
+
+    def __init__(self, cfg: TrainConfig, samples: Any, validation: Any, vocab: Vocab, universe: Universe) -> None:
+        super().__init__(cfg, samples, validation, vocab, universe)
+        self.tokens = torch.from_numpy(vocab.rules(samples.texts, universe))  # words and roles
 
     def batch(self, step: int) -> dict[str, Tensor]:
         g, _ = _gen(self.cfg.seed, step)
@@ -192,10 +210,30 @@ class _Interpreter(_Task):
 class _Generator(_Task):
     synthetic: Any = None
 
-    def add_synthetic(self, samples: Any) -> None:
-        """Half of every batch will come from ``samples`` (see :mod:`rulelang.interp.synthetic`)."""
+    contrast: Any = None
+
+    def add_synthetic(self, samples: Any, contrast: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Half of every batch will come from ``samples`` (see :mod:`rulelang.interp.synthetic`);
+        with ``contrast`` (scenes and labels ``[n, H]``, row for row), each of their tables
+        also holds between 0 and H of the row's contrast scenes in place of random ones."""
         self.synthetic = (torch.from_numpy(self.vocab.batch(samples.texts)),
                           torch.from_numpy(samples.scenes.astype(np.int64)), torch.from_numpy(samples.labels))
+        if contrast is not None:
+            self.contrast = (torch.from_numpy(contrast[0].astype(np.int64)), torch.from_numpy(contrast[1]))
+
+    def _with_contrast(self, rows: Tensor, scenes: Tensor, labels: Tensor, g: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Tables whose first ``c`` entries (``c`` uniform in 0..H per table) are contrast scenes."""
+        c_scenes, c_labels = self.contrast
+        n, h = rows.numel(), c_scenes.shape[1]
+        take = torch.randint(h + 1, (n, 1), generator=g)
+        cols = torch.rand(n, h, generator=g).argsort(1)
+        width = min(h, scenes.shape[1])
+        use = torch.arange(width).unsqueeze(0) < take
+        picked = cols[:, :width]
+        scenes, labels = scenes.clone(), labels.clone()
+        scenes[:, :width] = torch.where(use, c_scenes[rows.unsqueeze(1), picked], scenes[:, :width])
+        labels[:, :width] = torch.where(use, c_labels[rows.unsqueeze(1), picked], labels[:, :width])
+        return scenes, labels
 
     def batch(self, step: int) -> dict[str, Tensor]:
         g, rng = _gen(self.cfg.seed, step)
@@ -207,6 +245,8 @@ class _Generator(_Task):
             tokens, pool, pool_labels = self.synthetic
             rows = torch.randint(pool.shape[0], (self.cfg.batch - n_real,), generator=g)
             s2, l2 = self._tables(rows, g, rng, pool, pool_labels)
+            if self.contrast is not None:
+                s2, l2 = self._with_contrast(rows, s2, l2, g)
             scenes, labels, words = torch.cat([scenes, s2]), torch.cat([labels, l2]), torch.cat([words, tokens[rows]])
         return {"scenes": self.glyphs[scenes], "labels": labels, "words": words}
 
@@ -273,7 +313,8 @@ def _validation(kind: str, dataset: Any, cfg: TrainConfig, vocab: Vocab) -> Any:
     n = min(cfg.eval_rules, len(ev))
     m = min(cfg.eval_scenes, ev.scenes.shape[1])
     if kind == "interpreter":
-        return (torch.from_numpy(vocab.batch(ev.texts[:n])), torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)),
+        return (torch.from_numpy(vocab.rules(ev.texts[:n], dataset.universe)),
+                torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)),
                 torch.from_numpy(ev.labels[:n, :m]))
     tables = dataset.tables("validation", "informative")
     scenes = torch.from_numpy(tables.scenes[:n].astype(np.int64))
@@ -284,11 +325,11 @@ def _validation(kind: str, dataset: Any, cfg: TrainConfig, vocab: Vocab) -> Any:
     return scenes, labels, torch.from_numpy(ev.scenes[:n, :m].astype(np.int64)), torch.from_numpy(ev.labels[:n, :m])
 
 
-def _lr(cfg: TrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac)))
+def finished(ckpt: dict[str, Any]) -> bool:
+    """Whether the run that wrote ``ckpt`` is over (its cap reached, or stopped early)."""
+    if "train" not in ckpt or "step" not in ckpt:
+        return "state" not in ckpt  # a model without its training record: final by construction
+    return Schedule(TrainConfig.from_dict(ckpt["train"]), ckpt.get("schedule")).done(int(ckpt["step"]))
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -307,14 +348,17 @@ Report = Callable[[int, dict[str, float]], None]
 
 
 def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, slim: bool = False,
-          device: str = "auto", report: Report | None = None) -> dict[str, Any]:
+          device: str = "auto", report: Report | None = None,
+          should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Train ``cfg.kind`` in ``cfg.regime`` of ``dataset``; checkpoints go to ``out``.
 
     A checkpoint is written after every validation (atomically) and at the end; with
     ``resume`` training goes on from the checkpoint at ``out`` with its own configuration
     (``cfg.steps`` larger than the checkpoint's extends it; 0 keeps the checkpoint's).
     ``slim`` writes the final file without its training state (smaller; cannot be resumed).
-    Returns the final checkpoint's summary (step, best score, seconds, history).
+    ``should_stop`` is asked after every step (a Ctrl-C handler's flag): when it answers
+    true, the finished step is checkpointed and training returns, ``interrupted`` set.
+    Returns the final checkpoint's summary (step, best score, seconds, history, why it stopped).
 
     The steps: read the checkpoint to resume from (:func:`_resumed`); check the
     configuration against the regime's data and build the task's batches and validation
@@ -325,19 +369,32 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
     ckpt = _resumed(out, cfg, vocab) if resume else None
     if ckpt is not None:
         cfg = replace(TrainConfig.from_dict(ckpt["train"]), steps=max(cfg.steps, ckpt["train"]["steps"]))
+    start = time.perf_counter(), time.process_time()
     task = _prepare(dataset, cfg, vocab)
     run = _Run(task, dataset, pick_device(device), ckpt)
-    while run.step < task.cfg.steps:
+    run.clock["setup_seconds"] += time.perf_counter() - start[0]
+    run.clock["setup_cpu_seconds"] += time.process_time() - start[1]
+    finished_before = run.done()
+    interrupted = False
+    while not run.done():
         stats = run.train_step()
-        if run.step % task.cfg.eval_every == 0 or run.step == task.cfg.steps:
+        saved = False
+        if run.step % task.cfg.eval_every == 0 or run.done():
             stats.update(run.validate())
-            checkpoint.save(out, run.snapshot(final=run.step == task.cfg.steps, slim=slim))
+            checkpoint.save(out, run.snapshot(final=run.done(), slim=slim))
+            saved = True
         if report:
             report(run.step, stats)
-    if ckpt is not None and int(ckpt["step"]) >= task.cfg.steps:  # nothing left to do: still write it
+        if not run.done() and should_stop is not None and should_stop():
+            if not saved:
+                checkpoint.save(out, run.snapshot(final=False, slim=False))
+            interrupted = True
+            break
+    if finished_before:  # nothing left to do: still write it
         checkpoint.save(out, run.snapshot(final=True, slim=slim))
     return {"step": run.step, "best_score": run.best, "best_step": run.best_step, "seconds": run.seconds,
-            "params": n_params(run.model), "history": run.history, "out": str(out)}
+            "params": n_params(run.model), "history": run.history, "out": str(out), **run.clock,
+            "stopped": run.schedule.stopped(), "interrupted": interrupted}
 
 
 def _resumed(out: str, cfg: TrainConfig, vocab: Vocab) -> dict[str, Any]:
@@ -357,6 +414,8 @@ def _prepare(dataset: Any, cfg: TrainConfig, vocab: Vocab) -> _Task:
         raise RulelangError(f"no learner {cfg.kind!r}", code="E505", expected=KINDS)
     if cfg.steps < 1 or cfg.batch < 1 or cfg.scenes < 1 or cfg.table_size < 1:
         raise RulelangError("steps, batch, scenes and table size must be positive", code="E505")
+    if cfg.contrast and not (cfg.kind == "generator" and cfg.synthetic):
+        raise RulelangError("--contrast is for the generator's synthetic tables (--synthetic)", code="E505")
     if cfg.mine and cfg.kind != "interpreter":
         raise RulelangError(f"--mine is for the interpreter, not the {cfg.kind}", code="E505")
     if cfg.kind == "interpreter" and 0 < cfg.mine <= cfg.scenes:
@@ -376,7 +435,7 @@ def _prepare(dataset: Any, cfg: TrainConfig, vocab: Vocab) -> _Task:
 def _add_synthetic(task: _Task, dataset: Any) -> None:
     """The generator's synthetic tables, labelled by the regime's own learned interpreter."""
     from .model import LearnedInterpreter, model_path
-    from .synthetic import synthetic_samples
+    from .synthetic import contrast_scenes, synthetic_samples
 
     cfg = task.cfg
     path = model_path("interpreter", cfg.interpreter or None, cfg.regime)
@@ -385,8 +444,9 @@ def _add_synthetic(task: _Task, dataset: Any) -> None:
         raise RulelangError(f"the interpreter was trained in regime {interpreter.regime}, not {cfg.regime}",
                             code="E703", path=str(path))
     task.cfg = replace(cfg, interpreter=str(path))  # the checkpoint records which one
-    task.add_synthetic(synthetic_samples(dataset, interpreter, cfg.synthetic, cfg.seed,
-                                         dialect_classes(dataset.universe)))
+    samples = synthetic_samples(dataset, interpreter, cfg.synthetic, cfg.seed, dialect_classes(dataset.universe))
+    contrast = contrast_scenes(dataset, interpreter, samples.rules, cfg.contrast, cfg.seed) if cfg.contrast else None
+    task.add_synthetic(samples, contrast)
 
 
 class _Run:
@@ -404,23 +464,35 @@ class _Run:
         self.step, self.best, self.best_step, self.seconds = 0, -1.0, 0, 0.0
         self.best_state = self._copy_weights()
         self.history: list[dict[str, float]] = []
+        self.schedule = Schedule(cfg)
+        # Besides ``seconds`` (wall clock of steps and validations): their CPU time (one
+        # process; on a shared machine the wall clock also counts the others' work), and the
+        # set-up's (data, validation data, the generator's synthetic tables).
+        self.clock = {"cpu_seconds": 0.0, "setup_seconds": 0.0, "setup_cpu_seconds": 0.0}
         if ckpt is not None:
             self.model.load_state_dict(ckpt["state"]["model"])
             self.opt.load_state_dict(ckpt["state"]["optimizer"])
             self.best_state = ckpt["model"]
             self.step, self.best, self.best_step = int(ckpt["step"]), float(ckpt["best_score"]), int(ckpt["best_step"])
             self.seconds, self.history = float(ckpt["seconds"]), list(ckpt["history"])
+            self.schedule = Schedule(cfg, ckpt.get("schedule"))
+            self.clock.update({k: float(ckpt[k]) for k in self.clock if k in ckpt})
         self.model.train()
+
+    def done(self) -> bool:
+        return self.schedule.done(self.step)
 
     def _copy_weights(self) -> dict[str, Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def train_step(self) -> dict[str, float]:
         """One optimizer step on the batch of this step (a pure function of seed and step)."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
+        self.schedule.before_step(self.step)
         b = {k: v.to(self.device) for k, v in self.task.batch(self.step).items()}
+        lr = self.schedule.lr(self.step)
         for group in self.opt.param_groups:
-            group["lr"] = _lr(self.cfg, self.step)
+            group["lr"] = lr
         loss, acc = self.task.loss(self.model, b)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -428,21 +500,24 @@ class _Run:
         self.opt.step()
         self.step += 1
         self.seconds += time.perf_counter() - start
-        self._last = {"loss": loss.item(), "acc": acc}
+        self.clock["cpu_seconds"] += time.process_time() - cpu
+        self._last = {"loss": loss.item(), "acc": acc, "lr": lr}
         return dict(self._last)
 
     def validate(self) -> dict[str, float]:
         """Score on the validation split; keep the weights if they are the best so far."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         self.model.eval()
         val = self.task.validate(self.model)
         self.model.train()
         self.seconds += time.perf_counter() - start
+        self.clock["cpu_seconds"] += time.process_time() - cpu
         stats = {f"val_{k}": v for k, v in val.items()}
         self.history.append({"step": self.step, "seconds": round(self.seconds, 2), **self._last, **stats})
         if val["score"] > self.best:
             self.best, self.best_step = val["score"], self.step
             self.best_state = self._copy_weights()
+        self.schedule.validated(self.step, val["score"])
         return stats
 
     def snapshot(self, final: bool, slim: bool) -> dict[str, Any]:
@@ -453,7 +528,7 @@ class _Run:
             "train": cfg.to_dict(), "regime": cfg.regime, "universe": self.universe.name, "data": self.data,
             "step": self.step, "best_score": self.best, "best_step": self.best_step, "seconds": self.seconds,
             "params": n_params(self.model), "history": self.history, "torch": str(torch.__version__),
-            "model": self.best_state,
+            "model": self.best_state, "schedule": dict(self.schedule.state), "stopped": self.schedule.stopped(), **self.clock,
         }
         if not (final and slim):
             out_ckpt["state"] = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict()}

@@ -26,13 +26,15 @@ torch = pytest.importorskip("torch", reason="the neural tests need torch: pip in
 from rulelang.universe import ODEEN
 
 __all__ = [
-    "NET", "REGIME", "OTHER_REGIME", "N_RULES", "REPO", "tiny_cfg", "untrained", "save_untrained",
+    "ARCHS", "NET", "REGIME", "OTHER_REGIME", "N_RULES", "REPO", "tiny_cfg", "untrained", "save_untrained",
     "random_tables", "torch_one_thread", "interp_data", "interp_models", "interp_judge", "vocab", "trie",
     "class_of", "neural_solvers",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: The interpreter architectures (the shared models use ``attention``, the quickest to fit 15 rules).
+ARCHS = ("attention", "slots", "modular")
 #: Network sizes small enough to train in a second on one thread.
 NET = {"d": 16, "heads": 2, "rule_layers": 1, "cell_layers": 1, "scene_layers": 1, "table_layers": 1}
 #: The regime the shared models are trained in (15 rules, 20 scenes each), and another one.
@@ -60,14 +62,14 @@ def tiny_cfg(kind: str, **changes: Any):
     return TrainConfig(**base)
 
 
-def untrained(kind: str, seed: int = 0) -> torch.nn.Module:
-    """A randomly initialised network of ``kind`` with the tiny sizes."""
+def untrained(kind: str, seed: int = 0, arch: str = "attention") -> torch.nn.Module:
+    """A randomly initialised network of ``kind`` (an interpreter of ``arch``) with the tiny sizes."""
     from rulelang.interp.nets import build
     from rulelang.interp.train import net_config
     from rulelang.interp.vocab import Vocab
 
     torch.manual_seed(seed)
-    net = build(kind, net_config(kind, Vocab.for_dialect(), ODEEN, NET))
+    net = build(kind, net_config(kind, Vocab.for_dialect(), ODEEN, {**NET, "arch": arch}))
     return net.eval()
 
 

@@ -117,6 +117,35 @@ def test_the_trie_is_a_tree_whose_leaves_are_exactly_the_rules(vocab, trie):
     assert np.array_equal(trie.allowed, trie.children >= 0)
 
 
+def test_every_word_has_the_role_its_parse_gives_it(vocab):
+    from rulelang.interp.vocab import PARTS, max_props, rule_parts
+    from rulelang.parser import parse
+
+    assert max_props() == 2
+    got = rule_parts(parse("at_least 1 red pyramid touching blue or zero block"))
+    assert got == [("at_least", 0, 0), ("1", 0, 0), ("red", 0, 1), ("pyramid", 0, 1), ("touching", 0, 2),
+                   ("blue", 0, 3), ("or", 1, 4), ("zero", 1, 0), ("block", 1, 1)]
+    rules = vocab.rules(["exactly 2 blue and zero red pyramid"])
+    assert rules.shape == (1, 2, vocab.max_len)
+    ids, roles = rules[0]
+    assert np.array_equal(ids, vocab.batch(["exactly 2 blue and zero red pyramid"])[0])
+    parts = len(PARTS)
+    assert roles.tolist()[:8] == [1, 1, 2, 1 + parts + 4, 1 + parts, 1 + parts + 1, 1 + parts + 1, 0]
+    assert (roles[ids == PAD] == 0).all()
+
+
+def test_every_dialect_rule_has_roles_and_other_shapes_are_refused(vocab):
+    texts = list(dialect_texts())
+    rules = vocab.rules(texts)
+    assert rules.shape == (N_RULES, 2, vocab.max_len)
+    assert ((rules[:, 1] > 0) == (rules[:, 0] > EOS)).all()
+    assert np.array_equal(vocab.rules(["at_least  1 red"]), vocab.rules(["at_least 1 red"]))  # spacing
+    for text in ("zero red and zero blue and zero block", "zero red or (zero blue)"):
+        with pytest.raises(RulelangError) as err:
+            vocab.rules([text])
+        assert err.value.code == "E701"
+
+
 # -- networks -------------------------------------------------------------------------------
 
 
@@ -124,12 +153,13 @@ def _rules_and_scenes(vocab, r: int, s: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     texts = [dialect_texts()[i] for i in rng.choice(N_RULES, r, replace=False)]
     ids = rng.choice(ODEEN.n_scenes, size=(r, s))
-    return texts, torch.from_numpy(vocab.batch(texts)), torch.from_numpy(ODEEN.all_scenes()[ids].astype(np.int64))
+    return texts, torch.from_numpy(vocab.rules(texts)), torch.from_numpy(ODEEN.all_scenes()[ids].astype(np.int64))
 
 
+@pytest.mark.parametrize("arch", ARCHS)
 @torch.inference_mode()
-def test_the_interpreter_labels_every_scene_under_every_rule(vocab):
-    net = untrained("interpreter")
+def test_the_interpreter_labels_every_scene_under_every_rule(vocab, arch):
+    net = untrained("interpreter", arch=arch)
     texts, tokens, scenes = _rules_and_scenes(vocab, 5, 7)
     logits = net(tokens, scenes)
     assert logits.shape == (5, 7) and torch.isfinite(logits).all()
@@ -145,15 +175,31 @@ def test_the_interpreter_labels_every_scene_under_every_rule(vocab):
     assert torch.allclose(swapped.flip(0), logits, atol=1e-5)
 
 
+@pytest.mark.parametrize("arch", ARCHS)
 @torch.inference_mode()
-def test_extra_padding_does_not_change_the_interpreters_logits(vocab):
-    net = untrained("interpreter", seed=3)
+def test_extra_padding_does_not_change_the_interpreters_logits(vocab, arch):
+    net = untrained("interpreter", seed=3, arch=arch)
     texts, tokens, scenes = _rules_and_scenes(vocab, 6, 5, seed=1)
     width = max(len(t.split()) for t in texts) + 1
     assert width < vocab.max_len
-    tight = net(tokens[:, :width], scenes)
+    tight = net(tokens[..., :width], scenes)
     assert torch.allclose(net(tokens, scenes), tight, atol=1e-5)
-    assert torch.allclose(net(tokens[:, :width + 1], scenes), tight, atol=1e-5)
+    assert torch.allclose(net(tokens[..., :width + 1], scenes), tight, atol=1e-5)
+
+
+@torch.inference_mode()
+def test_the_modular_interpreter_reads_a_word_by_its_role_not_its_position(vocab):
+    net = untrained("interpreter", seed=2, arch="modular")
+    _, _, scenes = _rules_and_scenes(vocab, 1, 9, seed=4)
+    a, b = "at_least 1 red touching blue", "zero pyramid or exactly 2 blue block"
+    tokens = torch.from_numpy(vocab.rules([a, b]))
+    # Words moved within their part (or the sum of a part's words) leave the reading alone;
+    # the same words in other parts change it.
+    moved = tokens.clone()
+    moved[1, :, 3:6] = tokens[1, :, [4, 3, 5]]  # "exactly 2 blue block": swap "exactly" and "2"
+    assert torch.allclose(net(moved, scenes.expand(2, -1, -1)), net(tokens, scenes.expand(2, -1, -1)), atol=1e-5)
+    other = torch.from_numpy(vocab.rules(["at_least 1 blue touching red"]))
+    assert not torch.allclose(net(other, scenes), net(tokens[:1], scenes), atol=1e-4)
 
 
 @torch.inference_mode()

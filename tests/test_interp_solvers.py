@@ -78,7 +78,8 @@ def test_a_neural_solver_answers_every_task(neural_solvers, interp_data, interp_
         if solver == "emp-l":
             assert rec["answer"] is None and rec["n_rules"] == 0
         else:
-            assert rec["answer"] in texts and 1 <= rec["n_rules"] <= BEAMS
+            # The CRN's list holds its conjectures and, when they are all refuted, their revisions.
+            assert rec["answer"] in texts and 1 <= rec["n_rules"] <= rec["info"].get("ranked", BEAMS)
     if solver == "crn":
         assert all(1 <= r["info"]["conjectures"] <= BEAMS and 0 <= r["info"]["mismatches"] <= 8 for r in records)
     if solver == "emp-r":
@@ -142,7 +143,7 @@ def _mismatches(interpreter, rules, task) -> np.ndarray:
 
 def test_crn_falsifies_the_generators_conjectures(neural_solvers, interp_data, dialect, options, tasks,
                                                  interp_models):
-    crn = _solver("crn", interp_data, dialect, options)
+    crn = _solver("crn", interp_data, dialect, options, revise="0")  # the paper's CRN
     emp_r = _solver("emp-r", interp_data, dialect, options)
     interpreter = LearnedInterpreter.load(interp_models["interpreter"])
     class_of = dialect.classes.class_of
@@ -161,6 +162,31 @@ def test_crn_falsifies_the_generators_conjectures(neural_solvers, interp_data, d
         assert answer.labels.shape == task.query.shape and answer.labels.dtype == bool
         assert np.array_equal(answer.labels, interpreter.labels([rules[0]], task.query)[0])
         assert answer.all_labels is None
+
+
+def test_a_refuted_crn_revises_its_best_conjectures_one_word_at_a_time(neural_solvers, interp_data, dialect,
+                                                                       options, tasks, interp_models):
+    from rulelang.interp.vocab import Vocab, dialect_neighbours
+
+    paper = _solver("crn", interp_data, dialect, options, revise="0")
+    crn = _solver("crn", interp_data, dialect, options, revise="3")
+    class_of = dialect.classes.class_of
+    index = {t: i for i, t in enumerate(dialect_texts())}
+    starts, ids = dialect_neighbours(Vocab.for_dialect())
+    revised = 0
+    for task in tasks:
+        before, after = paper.solve(task), crn.solve(task)
+        assert after.info["conjectures"] == before.info["conjectures"] == len(before.rules)
+        if before.info["mismatches"] == 0:  # nothing refuted: nothing revised
+            assert after.rules == before.rules
+            continue
+        revised += 1
+        new = [index[r] for r in set(after.rules) - set(before.rules)]
+        near = {int(n) for r in before.rules[:3] for n in ids[starts[index[r]]:starts[index[r] + 1]]}
+        assert new and set(new) <= near  # neighbours of the three best, one per new phenomenon
+        assert not set(class_of[new]) & set(class_of[[index[r] for r in before.rules]])
+        assert after.info["mismatches"] <= before.info["mismatches"] and after.info["ranked"] == len(after.rules)
+    assert revised  # tiny models are refuted on some of these tables
 
 
 def test_emp_r_answers_with_the_generators_beam(neural_solvers, interp_data, dialect, options, tasks,

@@ -55,6 +55,18 @@ def test_a_tiny_interpreter_fits_its_training_set(interp_models, interp_data):
     assert accuracy >= 0.95, f"training accuracy {accuracy:.3f} (majority label {majority:.3f})"
 
 
+def test_a_tiny_modular_interpreter_learns_from_its_training_set(interp_data, tmp_path):
+    # The modular network cannot memorise: it must find what each word does from 15 rules.
+    cfg = tiny_cfg("interpreter", steps=300, batch=16, scenes=16, eval_every=300, lr=3e-3,
+                   net={**NET, "arch": "modular"})
+    T.train(interp_data, cfg, str(tmp_path / "m.pt"), device="cpu")
+    model = LearnedInterpreter.load(tmp_path / "m.pt")
+    samples = interp_data.training(REGIME)
+    labels = np.stack([model.labels([text], samples.scenes[i])[0] for i, text in enumerate(samples.texts)])
+    majority = max(samples.labels.mean(), 1 - samples.labels.mean())
+    assert (labels == samples.labels).mean() >= majority + 0.2
+
+
 def test_mining_trains_on_the_hardest_half_and_the_first_drawn_others(interp_data):
     from rulelang.interp.vocab import Vocab
 
@@ -124,8 +136,10 @@ def _stop_at(step: int):
     return report
 
 
-@pytest.mark.parametrize("kind, changes", [("interpreter", {}), ("interpreter", {"mine": 16}), ("empiricist", {})],
-                         ids=["interpreter", "interpreter-mining", "empiricist"])
+@pytest.mark.parametrize("kind, changes", [("interpreter", {}), ("interpreter", {"mine": 16}), ("empiricist", {}),
+                                           ("interpreter", {"patience": 1, "min_delta": 1.0, "cooldown": 1.0,
+                                                            "net": {**NET, "arch": "modular"}})],
+                         ids=["interpreter", "interpreter-mining", "empiricist", "modular-early-stopping"])
 def test_an_interrupted_run_resumes_exactly(interp_data, tmp_path, kind, changes):
     cfg = tiny_cfg(kind, steps=12, eval_every=3, **changes)
     T.train(interp_data, cfg, str(tmp_path / "straight.pt"), device="cpu")
@@ -142,6 +156,52 @@ def test_an_interrupted_run_resumes_exactly(interp_data, tmp_path, kind, changes
     assert _same_tensors(a["model"], b["model"])
     assert (a["step"], a["best_step"], a["best_score"]) == (b["step"], b["best_step"], b["best_score"])
     assert _history(a) == _history(b) and [h["step"] for h in b["history"]] == [3, 6, 9, 12]
+    assert a["schedule"] == b["schedule"]
+
+
+# -- early stopping ----------------------------------------------------------------------------
+
+
+def test_early_stopping_cools_down_after_its_patience_and_stops(interp_data, tmp_path):
+    # No validation can beat the best by 1.0: the first one sets the reference, the next two
+    # are stale (patience 2), so the decay starts at step 6 and lasts half the steps so far.
+    cfg = tiny_cfg("interpreter", steps=40, eval_every=2, warmup=2, patience=2, min_delta=1.0, cooldown=0.5)
+    seen: list[tuple[int, float]] = []
+    summary = T.train(interp_data, cfg, str(tmp_path / "m.pt"), device="cpu",
+                      report=lambda step, stats: seen.append((step, stats["lr"])))
+    assert summary["step"] == 9 and [h["step"] for h in summary["history"]] == [2, 4, 6, 8, 9]
+    assert "early stopping" in summary["stopped"] and "step 6" in summary["stopped"]
+    lrs = dict(seen)
+    assert lrs[3] == lrs[6] == cfg.lr  # constant after the warm-up, until the plateau
+    assert lrs[7] == cfg.lr and lrs[8] < lrs[7] and lrs[9] < lrs[8]  # then a half cosine from step 6
+    ckpt = checkpoint.load(tmp_path / "m.pt", "interpreter")
+    assert ckpt["schedule"]["decay_start"] == 6 and T.finished(ckpt)
+    assert ckpt["best_score"] == max(h["val_score"] for h in ckpt["history"])
+    # A stopped run has nothing left to do when resumed.
+    again = T.train(interp_data, cfg, str(tmp_path / "m.pt"), resume=True, device="cpu",
+                    report=lambda step, stats: pytest.fail("a stopped run trained on"))
+    assert again["step"] == 9
+
+
+def test_without_a_plateau_the_cap_ends_the_decay_on_time(interp_data, tmp_path):
+    cfg = tiny_cfg("interpreter", steps=10, eval_every=5, warmup=1, patience=50, cooldown=0.25)
+    summary = T.train(interp_data, cfg, str(tmp_path / "m.pt"), device="cpu")
+    assert summary["step"] == 10 and "cap" in summary["stopped"]
+    assert checkpoint.load(tmp_path / "m.pt")["schedule"]["decay_start"] == 8
+
+
+def test_asking_to_stop_checkpoints_the_finished_step_and_resume_goes_on_exactly(interp_data, tmp_path):
+    cfg = tiny_cfg("interpreter", steps=12, eval_every=5, patience=3)
+    T.train(interp_data, cfg, str(tmp_path / "straight.pt"), device="cpu")
+    steps: list[int] = []
+    summary = T.train(interp_data, cfg, str(tmp_path / "cut.pt"), device="cpu",
+                      report=lambda s, _: steps.append(s), should_stop=lambda: steps[-1] >= 7)
+    assert summary["interrupted"] and summary["step"] == 7
+    cut = checkpoint.load(tmp_path / "cut.pt", "interpreter")
+    assert cut["step"] == 7 and not T.finished(cut) and "state" in cut
+    T.train(interp_data, cfg, str(tmp_path / "cut.pt"), resume=True, device="cpu")
+    a, b = (checkpoint.load(tmp_path / f"{n}.pt") for n in ("straight", "cut"))
+    assert _same_tensors(a["state"]["model"], b["state"]["model"]) and _history(a) == _history(b)
 
 
 def test_resuming_with_more_steps_extends_a_finished_run(interp_data, tmp_path):
@@ -291,6 +351,38 @@ def test_rulelang_train_slim_then_resume_is_refused(interp_data, tmp_path):
     assert "state" not in checkpoint.load(out)
     code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "20", "--resume"))
     assert code == 2 and "E703" in text and "slim" in text
+
+
+def test_ctrl_c_during_rulelang_train_keeps_a_checkpoint_and_says_how_to_resume(interp_data, tmp_path,
+                                                                               monkeypatch, capsys):
+    import os
+    import signal
+
+    out = tmp_path / "m.pt"
+    real = T.train
+
+    def interrupted(dataset, cfg, target, **kw):  # Ctrl-C arrives during step 13
+        report = kw["report"]
+
+        def hit(step, stats):
+            report(step, stats)
+            if step == 13:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        return real(dataset, cfg, target, **{**kw, "report": hit})
+
+    monkeypatch.setattr(T, "train", interrupted)
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "30"))
+    err = capsys.readouterr().err
+    assert code == 130, text + err
+    assert f"kept the checkpoint at {out} (step 13" in err
+    assert f"go on with: rulelang train interpreter --regime 15x20 --data {interp_data.path} --out {out}" in err
+    assert err.rstrip().endswith("--resume")
+    assert checkpoint.load(out)["step"] == 13
+    monkeypatch.setattr(T, "train", real)
+    code, text = cli(*_train_args(interp_data, "--out", str(out), "--resume"))
+    assert code == 0 and checkpoint.load(out)["step"] == 30
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):

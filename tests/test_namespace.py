@@ -79,6 +79,8 @@ def test_the_crn_benchmark_uses_our_interp_not_a_users_interp_py(user_dir, tmp_p
     ["train", "interpreter"],
     ["play", "--machine", "student", "--student", "crn", "--secret", "zero red"],
     ["eval", "--engine", "interpreter", "zero red", "......"],
+    ["explain", "table.txt", "--engine", "crn"],
+    ["train", "all"],
 ])
 def test_without_torch_a_neural_command_says_how_to_install_it_in_one_line(user_dir, args):
     extra = ["--data", "data"] if args[0] in ("bench", "train") else []

@@ -34,14 +34,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prior", choices=("simplicity", "uniform"), default="simplicity",
                    help="the belief the information gain is measured under (default simplicity)")
     add_universe_option(p)
+    p.add_argument("--engine", choices=ENGINES, default="search",
+                   help="search: the exact search (default); crn: the Critical Rationalist Network "
+                        "(conjectures from the learned generator, falsified by the learned interpreter); "
+                        "isearch: every dialect rule ranked by the learned interpreter; all: the three "
+                        "side by side, the neural answers judged by the exact checker")
+    p.add_argument("--models", default=None, metavar="DIR",
+                   help="neural engines: a folder holding interpreter.pt and generator.pt, e.g. "
+                        "models/500x1000 (default: the models shipped with rulelang)")
+    p.add_argument("--beams", type=_positive, default=None, metavar="B",
+                   help="crn: conjectures proposed per table (default 300)")
     add_output_options(p)
     p.set_defaults(run=run)
+
+
+ENGINES = ("search", "crn", "isearch", "all")
 
 
 def _natural(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
     return value
 
 
@@ -63,6 +83,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             n = print_diagnostics(errors, out, color)
             out.write(f"Found {n} error{'s' * (n != 1)} in {path}; it is not a table explain can use.\n")
         return EXIT_FINDINGS
+    if args.engine != "search":
+        return _compete(args, table, path, out)
     exp = explain(table, tolerance=args.tolerance, noise=args.noise)
     query = ask(exp.version_space, criterion=args.criterion, prior=args.prior,
                 exclude=table.scene_ids) if exp.n_candidates > 1 else None
@@ -105,3 +127,105 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if synth is not None:
         out.write(synth.summary_block(table.universe.n_scenes) + "\n")
     return EXIT_OK if found else EXIT_FINDINGS
+
+
+def _compete(args: argparse.Namespace, table, path: str, out: TextIO) -> int:
+    """``--engine crn|isearch|all``: each engine's rule, its mismatches on the table (counted by
+    the exact checker), its time, and whether it is equivalent to the exact search's rule.
+
+    Exit 0 when every answer fits the table, 1 when one does not (or none came), or when the
+    models cannot be used (a missing, unreadable or foreign model file; a table of a universe
+    they were not trained for)."""
+    import time
+    from pathlib import Path
+
+    from rulelang.checker import label
+    from rulelang.equivalence import equivalent
+    from rulelang.errors import RulelangError
+    from rulelang.parser import parse
+    from rulelang.search import explain
+
+    neural = ("crn", "isearch") if args.engine == "all" else (args.engine,)
+    try:
+        from rulelang.interp.engines import NeuralEngines
+        from rulelang.interp.model import BEAMS
+
+        start = time.perf_counter()
+        engines = NeuralEngines(table.universe, args.models, neural)
+        load = time.perf_counter() - start
+    except RulelangError as err:
+        if not (err.code or "").startswith("E70"):
+            raise
+        if args.format == "json":
+            dump_json({"errors": [err.diagnostic.to_json()]}, out)
+        else:
+            out.write(err.diagnostic.render() + "\n")
+        return EXIT_FINDINGS
+    beams = args.beams or BEAMS
+    rows: list[dict] = []
+    search_rule = None
+    if args.engine == "all":
+        start = time.perf_counter()
+        exp = explain(table, tolerance=args.tolerance, noise=args.noise)
+        seconds = time.perf_counter() - start
+        search_rule = exp.best.rule if exp.best is not None else None
+        rows.append({"engine": "search", "rule": search_rule,
+                     "mismatches": exp.best.mismatches if exp.best is not None else None,
+                     "seconds": round(seconds, 6), "candidates": exp.n_candidates})
+    for name in neural:
+        ans = engines.answer(name, table.scenes, table.labels, beams=beams, top=max(0, args.top - 1))
+        row = ans.to_json()
+        if ans.rule is not None:
+            rule = parse(ans.rule, universe=table.universe)
+            row["mismatches"] = int((label(rule, table.scenes, table.universe) != table.labels).sum())
+            if search_rule is not None:
+                eq = equivalent(rule, parse(search_rule, universe=table.universe), table.universe)
+                row["agrees_with_search"] = eq.equivalent
+                if not eq.equivalent:
+                    row["counterexample"] = {"scene": eq.counterexample, "labels": list(eq.labels or ()),
+                                             "scenes_disagreeing": eq.n_disagree}
+        else:
+            row["mismatches"] = None
+        rows.append(row)
+    fits = all(r["mismatches"] == 0 for r in rows)
+    if args.format == "json":
+        dump_json({"table": path, "scenes": len(table), "true": table.n_true,
+                   "judge": "the exact checker: each rule compiled and run on the table's scenes; agreement "
+                            f"is equivalence on all {table.universe.n_scenes:,} scenes",
+                   "models": str(Path(engines.interpreter.path).parent), "models_seconds": round(load, 6),
+                   "beams": beams, "answers": rows}, out)
+        return EXIT_OK if fits else EXIT_FINDINGS
+    if args.quiet:
+        for r in rows:
+            out.write(f"{r['engine']}: {r['rule'] or 'no rule'}\n")
+        return EXIT_OK if fits else EXIT_FINDINGS
+    out.write(f"table {path}: {len(table)} scenes ({table.n_true} true, {len(table) - table.n_true} false); "
+              f"models {Path(engines.interpreter.path).parent} (loaded in {load:.2f} s)\n")
+    width = max(len(r["rule"] or "no rule") for r in rows)
+    out.write(f"{'engine':<8}  {'rule':<{width}}  {'mismatches':>10}  {'time':>9}  agrees with search\n")
+    for r in rows:
+        agree = "-" if r["engine"] == "search" else _agreement(r, search_rule is not None)
+        mism = "-" if r["mismatches"] is None else str(r["mismatches"])
+        out.write(f"{r['engine']:<8}  {r['rule'] or 'no rule':<{width}}  {mism:>10}  {_time(r['seconds']):>9}  "
+                  f"{agree}\n")
+    out.write(f"judged by the exact checker: mismatches are counted by compiling each rule and labelling the "
+              f"table's scenes; agreement is equivalence on all {table.universe.n_scenes:,} scenes. ")
+    learned = ", ".join(f"{r['engine']} {r['learned_mismatches']}" for r in rows if "learned_mismatches" in r)
+    out.write(f"The learners' own count of mismatches: {learned}.\n")
+    for r in rows:
+        if r.get("counterexample"):
+            c = r["counterexample"]
+            out.write(f"  {r['engine']} and search differ on {c['scenes_disagreeing']:,} scenes, e.g. "
+                      f"{c['scene']} ({r['engine']}: {str(c['labels'][0]).lower()}, "
+                      f"search: {str(c['labels'][1]).lower()})\n")
+    return EXIT_OK if fits else EXIT_FINDINGS
+
+
+def _agreement(row: dict, compared: bool) -> str:
+    if not compared or row["rule"] is None:
+        return "-"
+    return "yes (equivalent)" if row.get("agrees_with_search") else "no"
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"

@@ -1,15 +1,27 @@
-"""``rulelang train interpreter|generator|empiricist --regime R``: train a neural learner."""
+"""``rulelang train interpreter|generator|empiricist --regime R``: train a neural learner;
+``rulelang train all``: every regime's three learners (the paper's grid), resumably.
+
+Ctrl-C finishes the current step, checkpoints it, names the checkpoint kept and the command
+that goes on from it, and exits with 130; a second Ctrl-C stops at once (the last checkpoint,
+written atomically, stays intact).
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from typing import TextIO
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator, TextIO, TypeVar
 
 from . import EXIT_OK
 from .common import add_universe_option, dump_json, seed, universe_from
 
+if TYPE_CHECKING:
+    from ..harness.progress import Progress
+
 LEARNERS = ("interpreter", "generator", "empiricist")
+EXIT_INTERRUPTED = 130
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "only that regime's labelled scenes). Validation on the validation "
                                    "split picks the best weights; a checkpoint is written after every "
                                    "validation. Same seed, same model.")
-    p.add_argument("learner", choices=LEARNERS,
+    p.add_argument("learner", choices=LEARNERS + ("all",),
                    help="interpreter: (rule, scene) -> label; generator: table -> rule; "
-                        "empiricist: EMP-L, (table, scene) -> label")
+                        "empiricist: EMP-L, (table, scene) -> label; all: the three learners of "
+                        "every regime (--regimes), into MODELS/REGIME/LEARNER.pt; run it again to resume")
     p.add_argument("--regime", default="1438x10000", metavar="R,K",
                    help="training regime, as 'R,K' or 'RxK' (default 1438x10000)")
     p.add_argument("--data", default=None, metavar="DIR", help="data set directory (default data/odeen-v1)")
@@ -35,9 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="scenes per rule (interpreter) or query scenes per table (empiricist)")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
     p.add_argument("--eval-every", type=int, default=None, metavar="N", help="validate every N steps")
+    p.add_argument("--patience", type=int, default=None, metavar="P",
+                   help="early stopping: after P validations without gain, cool down and stop "
+                        "(--steps is then a cap; 0: a fixed cosine schedule over --steps)")
     p.add_argument("--d-model", type=int, default=None, metavar="D",
                    help="the network's hidden size d (per learner default)")
-    p.add_argument("--arch", choices=("attention", "slots"), default=None,
+    p.add_argument("--arch", choices=("attention", "slots", "modular"), default=None,
                    help="interpreter architecture (attention, the default; slots: cheaper per scene)")
     p.add_argument("--mine", type=int, default=None, metavar="M",
                    help="interpreter: draw M samples per rule and train on the half of --scenes the "
@@ -57,6 +73,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_universe_option(p)
+    g = p.add_argument_group("all")
+    g.add_argument("--models", default=None, metavar="DIR", help="all: where the models go (default models)")
+    g.add_argument("--regimes", default=None, metavar="R,...",
+                   help="all: regimes, as RxK separated by commas (default: every regime of the data set)")
+    g.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="all: models trained at once, each in its own process (default 2)")
+    g.add_argument("--ship", default=None, metavar="DIR",
+                   help="all, one regime: then write its models without their training state to DIR "
+                        "(interp/models is where the shipped ones live)")
     p.set_defaults(run=run)
 
 
@@ -65,7 +90,69 @@ def parse_regime(text: str) -> str:
     return text.replace(",", "x").replace(" ", "")
 
 
+@contextmanager
+def _ctrl_c() -> Iterator[Callable[[], bool]]:
+    """While inside: the first Ctrl-C only sets a flag (asked after every step), the second
+    raises ``KeyboardInterrupt`` at once."""
+    hit = {"n": 0}
+
+    def handler(signum: int, frame: object) -> None:
+        hit["n"] += 1
+        if hit["n"] > 1:
+            raise KeyboardInterrupt
+        sys.stderr.write("\nrulelang train: stopping after this step (Ctrl-C again to stop at once)\n")
+
+    try:
+        old = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: no handler, Ctrl-C behaves as usual
+        yield lambda: False
+        return
+    try:
+        yield lambda: hit["n"] > 0
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+T = TypeVar("T")
+
+
+def _interruptible(bar: "Progress", message: Callable[[], str],
+                   work: Callable[[Callable[[], bool]], T]) -> T | None:
+    """``work(should_stop)`` under :func:`_ctrl_c`; None after a second Ctrl-C, when
+    ``message()`` (what was kept and the command that goes on) is said."""
+    try:
+        with _ctrl_c() as should_stop:
+            return work(should_stop)
+    except KeyboardInterrupt:
+        bar.close()
+        sys.stderr.write(message())
+        return None
+    finally:
+        bar.close()
+
+
+def _resume_command(args: argparse.Namespace, target: object) -> str:
+    data = f" --data {args.data}" if args.data else ""
+    threads = f" --threads {args.threads}" if args.threads else ""
+    if args.learner == "all":
+        return " ".join(a for a in ["rulelang train all", data.strip(), f"--models {target}",
+                                    f"--regimes {args.regimes}" if args.regimes else "",
+                                    f"--jobs {args.jobs}", threads.strip()] if a)
+    return f"rulelang train {args.learner} --regime {parse_regime(args.regime)}{data} --out {target}{threads} --resume"
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    import os
+
+    # Before Numba or torch load OpenMP: idle OpenMP threads sleep, and the checker's kernels
+    # keep to --threads. (A second OpenMP pool spinning beside torch's was measured to make
+    # training steps several times slower on a shared 2-core machine; the grid's workers get
+    # the same settings from rulelang.interp.grid.worker_environment.)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.threads:
+        os.environ.setdefault("NUMBA_NUM_THREADS", str(args.threads))
+    if args.learner == "all":
+        return _run_all(args, out)
     from dataclasses import replace
     from pathlib import Path
 
@@ -89,7 +176,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.resume:  # the checkpoint's own configuration; --steps may extend it
         cfg = replace(cfg, steps=0)
     changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch), ("scenes", args.scenes),
-                                 ("lr", args.lr), ("eval_every", args.eval_every),
+                                 ("lr", args.lr), ("eval_every", args.eval_every), ("patience", args.patience),
                                  ("mine", args.mine), ("synthetic", args.synthetic), ("interpreter", args.interpreter))
                if v is not None}
     net = dict(cfg.net)
@@ -115,21 +202,140 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         bar.update(1, f"{args.learner} {regime} loss {stats['loss']:.4f} acc {stats['acc']:.3f}{shown['val']}")
 
     before = target.stat().st_mtime_ns if target.is_file() else None
-    try:
-        summary = train(ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device,
-                        report=report)
-    except KeyboardInterrupt:
-        bar.close()
-        sys.stderr.write(_interrupted(args, regime, target, bar.done, before))
-        return 130
-    finally:
-        bar.close()
+    summary = _interruptible(bar, lambda: _interrupted(args, regime, target, bar.done, before), lambda stop: train(
+        ds, cfg, str(target), resume=args.resume, slim=args.slim, device=args.device, report=report,
+        should_stop=stop))
+    if summary is None:
+        return EXIT_INTERRUPTED
+    if summary["interrupted"]:
+        sys.stderr.write(f"rulelang train: interrupted; kept the checkpoint at {target} (step {summary['step']}, "
+                         f"best validation {summary['best_score']:.4f})\n"
+                         f"go on with: {_resume_command(args, target)}\n")
+        return EXIT_INTERRUPTED
     if args.format == "json":
         dump_json({k: v for k, v in summary.items() if k != "history"}, out)
     else:
         out.write(f"trained {args.learner} in regime {regime}: step {summary['step']}, best validation "
                   f"score {summary['best_score']:.4f} (step {summary['best_step']}), "
-                  f"{summary['params']:,} parameters, {summary['seconds']:.0f} s; wrote {target}\n")
+                  f"{summary['params']:,} parameters, {summary['seconds']:.0f} s; stopped by "
+                  f"{summary['stopped']}; wrote {target}\n")
+    return EXIT_OK
+
+
+def _clock(seconds: float) -> str:
+    m = int(round(seconds / 60))
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def _run_all(args: argparse.Namespace, out: TextIO) -> int:
+    """``rulelang train all``: the grid, resumable by running it again."""
+    from pathlib import Path
+
+    from rulelang.interp.grid import plan, run_grid
+    from rulelang.interp.model import MODELS_DIR
+
+    from ..data import DataSet
+    from ..data.make import default_dir
+    from ..errors import RulelangError
+    from ..harness.progress import Progress
+
+    single = [name for name, v in (("--out", args.out), ("--steps", args.steps), ("--batch", args.batch),
+                                   ("--scenes", args.scenes), ("--lr", args.lr), ("--d-model", args.d_model),
+                                   ("--arch", args.arch), ("--mine", args.mine), ("--synthetic", args.synthetic),
+                                   ("--interpreter", args.interpreter), ("--eval-every", args.eval_every),
+                                   ("--patience", args.patience)) if v is not None]
+    if single or args.slim or args.resume:
+        raise RulelangError(f"'train all' uses every learner's defaults; {', '.join(single) or '--slim/--resume'} "
+                            "is for one learner", code="E505",
+                            hint="run 'rulelang train all' again to resume it")
+    if args.jobs < 1:
+        raise RulelangError("--jobs must be at least 1", code="E505")
+    if args.ship and (not args.regimes or "," in args.regimes):
+        raise RulelangError("--ship writes the models of one regime: give it with --regimes", code="E505")
+    universe = universe_from(args)
+    data = args.data or default_dir(universe.name)
+    ds = DataSet(data, universe)
+    regimes = [parse_regime(r) for r in args.regimes.split(",") if r.strip()] if args.regimes else \
+        [r.name for r in ds.regimes]
+    for r in regimes:
+        ds.regime(r)  # an unknown regime fails here, with the list of known ones
+    models = Path(args.models) if args.models else MODELS_DIR if universe.name == "odeen" else MODELS_DIR / universe.name
+    threads = args.threads or 1
+    jobs = plan(regimes, models)
+    todo = [j for j in jobs if j.state != "done"]
+    left = sum(max(0.0, j.expected - (j.seconds if j.state == "partial" else 0.0)) for j in todo)
+    workers = min(args.jobs, max(1, len(todo)))
+    out.write(f"training {len(jobs)} models ({len(regimes)} regime{'s' * (len(regimes) != 1)} x "
+              f"{', '.join(sorted({j.kind for j in jobs}))}) into {models}/: "
+              f"{sum(j.state == 'done' for j in jobs)} done, {sum(j.state == 'partial' for j in jobs)} to resume, "
+              f"{sum(j.state == 'new' for j in jobs)} to start; {workers} at a time, {threads} thread"
+              f"{'s' * (threads != 1)} each\n")
+    if todo:
+        out.write(f"expected time: about {_clock(left / workers)} (the reference machine's times: "
+                  + ", ".join(f"{k} ~{_clock(t)}" for k, t in sorted({(j.kind, j.expected) for j in todo}))
+                  + " per model)\n")
+    out.flush()
+    total = max(1, int(sum(j.expected for j in todo)))
+    bar = Progress(total, "train all", enabled=False if args.quiet else None, stream=sys.stderr)
+    base = {j.key: j.step for j in todo}
+    from rulelang.interp.train import DEFAULTS
+
+    def draw(event: tuple) -> None:
+        what, key, info = event
+        job = next(j for j in jobs if j.key == key)
+        if what == "step" and "val" in info and not bar.enabled and not args.quiet:  # a log, not a terminal
+            out.write(f"  {key}: step {info['step']}, validation {info['val']:.4f}\n")
+            out.flush()
+        if what in ("done", "stopped", "error"):
+            bar.close()
+            if what == "done":
+                wall = info["seconds"] + info.get("setup_seconds", 0.0)
+                cpu = info.get("cpu_seconds", 0.0) + info.get("setup_cpu_seconds", 0.0)
+                out.write(f"  {key}: step {info['step']}, best validation {info['best_score']:.4f} "
+                          f"(step {info['best_step']}), {wall:.0f} s (CPU {cpu:.0f} s); stopped by {info['stopped']}\n")
+            elif what == "error":
+                out.write(f"  {key}: FAILED: {info['message']}\n")
+            out.flush()
+        cap = DEFAULTS[job.kind].steps
+        done = 0.0
+        for j in todo:
+            if j.state == "done":
+                done += j.expected
+            elif j.step > base[j.key]:
+                done += j.expected * min(0.95, j.step / cap * 2.0)  # early stopping: about half the cap
+        bar.done = min(total - 1, int(done)) if any(j.state not in ("done", "failed") for j in todo) else total
+        bar.update(0, f"train all {sum(j.state == 'done' for j in jobs)}/{len(jobs)} models; {key} step {job.step}")
+
+    kept = (f"rulelang train: stopped at once; every model's last checkpoint stays in {models}/\n"
+            f"go on with: {_resume_command(args, models)}\n")
+    if _interruptible(bar, lambda: kept, lambda stop: run_grid(
+            jobs, str(data), universe=args.universe or "odeen", workers=workers, threads=threads, seed=args.seed, on_event=draw,
+            should_stop=stop)) is None:
+        return EXIT_INTERRUPTED
+    failed = [j for j in jobs if j.state == "failed"]
+    partial = [j for j in jobs if j.state in ("partial", "new")]
+    if args.format == "json":
+        dump_json({"models": str(models), "jobs": [
+            {"regime": j.regime, "kind": j.kind, "path": str(j.path), "state": j.state,
+             **{k: v for k, v in j.result.items() if k in ("step", "best_score", "best_step", "seconds",
+                                                             "stopped", "message")}} for j in jobs]}, out)
+    if partial:
+        sys.stderr.write("rulelang train all: interrupted; kept the checkpoints of "
+                         + ", ".join(f"{j.key} (step {j.step})" for j in partial if j.step) + "\n"
+                         f"go on with: {_resume_command(args, models)}\n")
+        return EXIT_INTERRUPTED
+    if failed:
+        return 2
+    if args.ship:
+        from rulelang.interp import checkpoint
+
+        for j in jobs:
+            target = Path(args.ship) / j.path.name
+            checkpoint.save(target, checkpoint.slim(checkpoint.load(j.path, j.kind)))
+            if args.format != "json":
+                out.write(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, without its training state)\n")
+    if args.format != "json":
+        out.write(f"trained {len(jobs)} models in {models}/\n")
     return EXIT_OK
 
 
