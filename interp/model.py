@@ -168,7 +168,12 @@ def falsify(interpreter: LearnedInterpreter, tokens: torch.Tensor, scenes: np.nd
     the interpreter labels against the table, then the lowest negative log-likelihood of the
     table's labels), and each conjecture's mismatches and likelihood (unordered).
     """
-    logits = torch.from_numpy(interpreter.logits(tokens, scenes))
+    return rank(interpreter.logits(tokens, scenes), labels)
+
+
+def rank(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`falsify` from the interpreter's logits ``float32[R, S]`` of the table's scenes."""
+    logits = torch.from_numpy(np.ascontiguousarray(logits, dtype=np.float32))
     target = torch.from_numpy(np.array(labels, dtype=bool)).expand_as(logits)
     mismatches = ((logits > 0) != target).sum(1).numpy()
     nll = torch.nn.functional.binary_cross_entropy_with_logits(

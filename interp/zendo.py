@@ -10,6 +10,10 @@ far, the interpreter falsifies those that contradict an answer, and then
 * otherwise it asks the pool scene on which the survivors disagree the most (query by
   committee, with the interpreter as the committee's judge).
 
+The interpreter reads each (conjecture, scene) pair once a game (:class:`Readings`): from one
+move to the next the table gains one scene and the conjectures and the committee are mostly
+the same, so a move labels only what is new.
+
 A guess is reported as the simplest rule of the conjecture's phenomenon (the dialect's
 semantic classes, which the generator already uses to merge equivalent conjectures), the
 conjecture itself kept beside it.
@@ -23,7 +27,7 @@ from rulelang.search.table import Table
 from rulelang.search.zendo import Ask, GiveUp, Guess, Move
 from rulelang.universe import ODEEN, Universe
 
-from .model import BEAMS, ConjectureGenerator, LearnedInterpreter, falsify
+from .model import BEAMS, ConjectureGenerator, LearnedInterpreter, rank
 from .vocab import dialect_classes, dialect_texts
 
 
@@ -42,6 +46,7 @@ class NeuralStudent:
         self.pool = self.rng.choice(universe.n_scenes, size=min(pool, universe.n_scenes), replace=False)
         self.class_of = dialect_classes(universe)
         self._canonical = _canonical_texts(self.class_of, dialect_texts(universe))
+        self._readings = Readings(interpreter, generator.texts)
 
     def _scene(self, i: int) -> str:
         return self.universe.format_scene(self.universe.all_scenes()[self.pool[i]])
@@ -53,11 +58,10 @@ class NeuralStudent:
         rules = [int(r) for r in beam.rules]
         if not rules:
             return [], np.zeros((0, self.pool.size), dtype=bool)
-        tokens = self.interpreter.tokens([self.generator.texts[r] for r in rules])
-        order, mismatches, _ = falsify(self.interpreter, tokens, table.scenes, table.labels)
+        order, mismatches, _ = rank(self._readings(rules, table.scene_ids), table.labels)
         best = mismatches[order[0]]
-        keep = [int(i) for i in order if mismatches[i] == best][: self.committee]
-        return [rules[i] for i in keep], self.interpreter.labels(tokens[keep], self.pool)
+        keep = [rules[int(i)] for i in order if mismatches[i] == best][: self.committee]
+        return keep, self._readings(keep, self.pool) > 0
 
     def _disputed(self, votes: np.ndarray, table: Table) -> str | None:
         """The pool scene the committee splits most evenly on; None when it agrees everywhere."""
@@ -86,6 +90,51 @@ class NeuralStudent:
         raw = self.generator.texts[chosen[0]]
         simplest = self._canonical[chosen[0]]
         return Guess(simplest, 1.0 / max(1, votes.shape[0]), conjecture=raw if raw != simplest else None)
+
+
+class Readings:
+    """The interpreter's logits of (dialect rule, scene) pairs, each pair computed once.
+
+    ``readings(rules, scenes)`` (dialect rule ids; scenes as universe indices) is
+    ``float32[len(rules), len(scenes)]``, what ``interpreter.logits`` gives for those rules'
+    texts, computing only the pairs not read before: in two batches, the rules never seen
+    (on every scene asked for) and the rules seen (on the scenes some of them lack)."""
+
+    def __init__(self, interpreter: LearnedInterpreter, texts: tuple[str, ...]) -> None:
+        self.interpreter, self.texts = interpreter, texts
+        self.column: dict[int, int] = {}  # scene index -> its column in every row
+        self.rows: dict[int, np.ndarray] = {}  # rule id -> logits by column (NaN: not read yet)
+        self.width = 0
+
+    def __call__(self, rules: list[int], scenes: np.ndarray) -> np.ndarray:
+        scenes = np.asarray(scenes, dtype=np.int64)
+        for s in scenes.tolist():
+            if s not in self.column:
+                self.column[s] = len(self.column)
+        self.width = max(self.width, len(self.column))
+        cols = np.array([self.column[s] for s in scenes.tolist()], dtype=np.int64)
+        for r in rules:
+            row = self.rows.get(r)
+            if row is None or row.size < self.width:
+                grown = np.full(max(64, 2 * self.width), np.nan, dtype=np.float32)
+                if row is not None:
+                    grown[:row.size] = row
+                self.rows[r] = grown
+        if not rules:
+            return np.zeros((0, scenes.size), dtype=np.float32)
+        block = np.stack([self.rows[r][cols] for r in rules])
+        missing = np.isnan(block)
+        unseen = missing.all(1) if scenes.size else np.zeros(len(rules), dtype=bool)
+        for which in (np.flatnonzero(unseen), np.flatnonzero(missing.any(1) & ~unseen)):
+            if not which.size:
+                continue
+            need = np.flatnonzero(missing[which].any(0))
+            tokens = self.interpreter.tokens([self.texts[rules[i]] for i in which])
+            got = self.interpreter.logits(tokens, scenes[need])
+            for k, i in enumerate(which.tolist()):
+                self.rows[rules[i]][cols[need]] = got[k]
+            block[np.ix_(which, need)] = got
+        return block
 
 
 def _canonical_texts(class_of: np.ndarray, texts: tuple[str, ...]) -> list[str]:

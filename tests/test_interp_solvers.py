@@ -273,6 +273,59 @@ def test_the_neural_student_plays_a_whole_game_against_a_secret_and_never_guesse
         assert Oracle(secret).judge(parse(result.rule)) is None
 
 
+def test_the_students_readings_are_the_interpreters_logits_each_pair_read_once(interp_models, monkeypatch):
+    from rulelang.interp.vocab import dialect_texts
+    from rulelang.interp.zendo import Readings
+
+    interpreter = LearnedInterpreter.load(interp_models["interpreter"])
+    texts = dialect_texts(interpreter.universe)
+    readings = Readings(interpreter, texts)
+    pairs = []
+    real = interpreter.logits
+
+    def counted(tokens, scenes):
+        pairs.append(int(tokens.shape[0]) * len(scenes))
+        return real(tokens, scenes)
+
+    monkeypatch.setattr(interpreter, "logits", counted)
+    rng = np.random.default_rng(3)
+    seen: set[tuple[int, int]] = set()
+    for _ in range(6):  # overlapping calls, growing past the rows' first capacity
+        rules = [int(r) for r in rng.choice(len(texts), size=int(rng.integers(1, 12)), replace=False)]
+        scenes = rng.choice(interpreter.universe.n_scenes, size=int(rng.integers(1, 90)), replace=False)
+        before = sum(pairs)
+        got = readings(rules, scenes)
+        want = real(interpreter.tokens([texts[r] for r in rules]), scenes)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        new = {(r, int(s)) for r in rules for s in scenes} - seen
+        assert len(new) <= sum(pairs) - before <= len(rules) * len(scenes)
+        seen |= new
+    again = sum(pairs)
+    readings(rules, scenes)  # everything asked for was read: nothing new to compute
+    assert sum(pairs) == again
+
+
+def test_a_neural_student_that_remembers_its_readings_moves_as_a_fresh_one_would(interp_models):
+    from rulelang.interp.zendo import NeuralStudent
+    from rulelang.search.table import Table
+    from rulelang.search.zendo import Oracle
+    from rulelang.parser import parse
+
+    models = (LearnedInterpreter.load(interp_models["interpreter"]), ConjectureGenerator.load(interp_models["generator"]))
+    oracle = Oracle(parse("exactly 2 blue"))
+    student = NeuralStudent(*models, beams=8, pool=256, seed=2)
+    pairs: list[tuple[str, bool]] = []
+    for _ in range(8):
+        table = Table.from_pairs(pairs)
+        move = student.move(table)
+        fresh = NeuralStudent(*models, beams=8, pool=256, seed=2).move(table)
+        assert move == fresh
+        if not hasattr(move, "scene") or move.scene is None:
+            break
+        pairs.append((move.scene, oracle.label(move.scene)))
+    assert len(pairs) >= 4
+
+
 def test_play_with_the_crn_student_runs_from_the_command_line(interp_models, monkeypatch):
     import io
 
