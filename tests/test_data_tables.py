@@ -59,6 +59,34 @@ def test_a_row_does_not_depend_on_the_rows_drawn_with_it():
     assert np.array_equal(together[[0, 77, 199]], alone)
 
 
+def test_the_sparse_shuffle_draws_what_the_list_of_every_index_draws():
+    """Above DENSE_MAX (odeen-10's 282 M scenes) rows are drawn without the list of every
+    index; the same raw words must give the same scenes as the dense partial shuffle."""
+    from rulelang.data.sampling import partial_shuffle, sparse_partial_shuffle
+
+    for n, k in [(1, 1), (3, 2), (5, 5), (100, 100), (1000, 37), (70_000, 5_000)]:
+        raw = raw_words(1, "train", n, k)
+        perm, js, dense = np.arange(n, dtype=np.int64), np.empty(k, np.int64), np.empty(k, np.int64)
+        partial_shuffle(raw, n, k, perm, js, dense)
+        cap = 1 << max(6, int(np.ceil(np.log2(4 * k))))
+        keys, vals, sparse = np.full(cap, -1, np.int64), np.empty(cap, np.int64), np.empty(k, np.int64)
+        sparse_partial_shuffle(raw, n, k, keys, vals, sparse)
+        assert np.array_equal(dense, sparse), (n, k)
+        assert (keys == -1).all()  # cleared for the next row
+
+
+def test_rows_of_a_universe_too_big_for_the_list_are_distinct_and_in_range():
+    from rulelang.data.sampling import DENSE_MAX
+
+    n = 282_475_249  # odeen-10
+    assert n > DENSE_MAX
+    rows = sample_rows(raw_words(4, "train", 0, 30 * 2_000).reshape(30, 2_000), n)
+    assert rows.max() < n and all(np.unique(r).size == r.size for r in rows)
+    top = sample_rows(raw_words(4, "train", 0, 30 * 2_000).reshape(30, 2_000)[:, :10], n)
+    assert np.array_equal(top, rows[:, :10])  # a prefix of a row is the row drawn shorter
+    assert rows.astype(np.int64).mean() == pytest.approx(n / 2, rel=0.02)
+
+
 def test_class_counts_are_the_column_sums_of_the_class_rows(dialect, root):
     scenes = np.random.default_rng(0).choice(N_SCENES, 300, replace=False)
     canon = dialect.classes.canonical

@@ -126,7 +126,7 @@ def test_ship_writes_one_regimes_models_without_their_training_state(interp_data
 
     models, ship = tmp_path / "models", tmp_path / "ship"
     code, text = cli("train", "all", "--data", str(interp_data.path), "--models", str(models),
-                     "--regimes", REGIME, "--ship", str(ship), "-q")
+                     "--regimes", REGIME, "--ship", str(ship), "--jobs", "1", "-q")  # (tiny defaults: this process)
     assert code == 0, text
     for kind in grid.KINDS:
         slim, full = checkpoint.load(ship / f"{kind}.pt", kind), checkpoint.load(models / REGIME / f"{kind}.pt")

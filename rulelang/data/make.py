@@ -23,10 +23,6 @@ from .tables import TABLE_KINDS, InformativeOptions, class_counts, labels_of, ma
 DEFAULT_DIR = Path("data") / "odeen-v1"
 
 
-#: The largest universe a data set is made for (``odeen-8``'s 5.8 million scenes fit).
-MAX_SCENES = 1 << 26
-
-
 def default_dir(universe_name: str = "odeen") -> Path:
     """The default data set directory of a universe (``data/odeen-v1``, ``data/odeen-8-v1``)."""
     return Path("data") / f"{universe_name}-v1"
@@ -85,10 +81,6 @@ def build(dialect: Dialect, options: MakeOptions,
     """The files of a data set (name -> bytes) and its manifest."""
     say = progress or (lambda _msg: None)
     n_scenes = dialect.universe.n_scenes
-    if n_scenes > MAX_SCENES:
-        raise RulelangError(f"data sets of universes of more than {MAX_SCENES:,} scenes are not made yet "
-                            f"({dialect.universe.name!r} has {n_scenes:,})", code="E505",
-                            hint="the samplers draw without replacement from a list of every scene index")
     options.check(n_scenes)
     say("splits")
     splits: Splits = make_splits(dialect, options.seed, options.splits)

@@ -60,6 +60,43 @@ def partial_shuffle(raw, n_pop, k, perm, js, out):
         perm[i], perm[j] = perm[j], perm[i]
 
 
+#: Above this population a row's permutation is kept sparse (:func:`sparse_partial_shuffle`):
+#: the dense one is a list of every index, 2.3 GB for odeen-10's 282 M scenes.
+DENSE_MAX = 1 << 22
+
+
+@kernel
+def _slot(keys, x):
+    """The slot of ``x`` in the open-addressing table ``keys`` (``-1``: empty), or the empty
+    slot where it would go."""
+    mask = keys.shape[0] - 1
+    s = np.int64((np.uint64(x) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)) & mask
+    while keys[s] != -1 and keys[s] != x:
+        s = (s + 1) & mask
+    return s
+
+
+@kernel
+def sparse_partial_shuffle(raw, n_pop, k, keys, vals, out):
+    """:func:`partial_shuffle` of ``0 .. n_pop - 1`` without the list: the same items, from a
+    hash table of the positions the swaps moved (item ``p`` is ``vals[slot]`` where ``keys``
+    holds ``p``, else ``p`` itself). ``keys`` (size a power of two, at least ``4 k``) is all
+    ``-1`` on entry and on return."""
+    for i in range(k):
+        j = i + bounded(raw[i], n_pop - i)
+        si = _slot(keys, i)
+        vi = vals[si] if keys[si] == i else i
+        sj = _slot(keys, j)
+        vj = vals[sj] if keys[sj] == j else j
+        keys[si] = i
+        vals[si] = vj
+        sj = _slot(keys, j)  # (i's insertion may have taken j's empty slot)
+        keys[sj] = j
+        vals[sj] = vi
+        out[i] = vj
+    keys[:] = -1
+
+
 @parallel_kernel
 def sample_rows(raw, n_pop):
     """Row ``r``: ``k`` distinct integers of ``0 .. n_pop - 1`` in uniform random order.
@@ -71,14 +108,25 @@ def sample_rows(raw, n_pop):
     rows, k = raw.shape
     out = np.empty((rows, k), dtype=np.uint32)
     n_chunks = min(rows, 64)
+    cap = 64
+    while cap < 4 * k:
+        cap *= 2
     for c in prange(n_chunks):
-        perm = np.arange(n_pop).astype(np.int64)
         js = np.empty(k, dtype=np.int64)
         tmp = np.empty(k, dtype=np.int64)
-        for r in range(c * rows // n_chunks, (c + 1) * rows // n_chunks):
-            partial_shuffle(raw[r], n_pop, k, perm, js, tmp)
-            for i in range(k):
-                out[r, i] = tmp[i]
+        if n_pop <= DENSE_MAX:
+            perm = np.arange(n_pop).astype(np.int64)
+            for r in range(c * rows // n_chunks, (c + 1) * rows // n_chunks):
+                partial_shuffle(raw[r], n_pop, k, perm, js, tmp)
+                for i in range(k):
+                    out[r, i] = tmp[i]
+        else:  # the same items, without a list of every index
+            keys = np.full(cap, -1, dtype=np.int64)
+            vals = np.empty(cap, dtype=np.int64)
+            for r in range(c * rows // n_chunks, (c + 1) * rows // n_chunks):
+                sparse_partial_shuffle(raw[r], n_pop, k, keys, vals, tmp)
+                for i in range(k):
+                    out[r, i] = tmp[i]
     return out
 
 
