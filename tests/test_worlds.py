@@ -144,12 +144,18 @@ def test_a_data_set_of_a_streamed_world_is_labelled_by_the_checker_and_scores(wo
     assert model.config.length == 4 and model.config.n_glyphs == 10 and "green" in model.vocab.words
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A background job's children start with SIGINT ignored; a user's command does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_enumerate_leaves_no_partial_output(tmp_path):
     out = tmp_path / "rules.tsv"
     # odeen-10 takes minutes to enumerate on any machine, so the interrupt always lands mid-job
     # (odeen-8 finished inside the four seconds on a fast CI machine).
     proc = subprocess.Popen([sys.executable, "-m", "rulelang", "enumerate", "--universe", "odeen-10", "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     time.sleep(4)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
