@@ -37,7 +37,7 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from _common import RESULTS, write_result  # bench/ is on sys.path: the folder of the script
-from bench.plot_interp import (GRID_SECONDS_MAX, LEARNERS, MODEL_SECONDS_MAX, REGIME_TARGETS,  # noqa: E402
+from plot_interp import (GRID_SECONDS_MAX, LEARNERS, MODEL_SECONDS_MAX, REGIME_TARGETS,  # noqa: E402
                                TARGET_REGIME, markdown, model_seconds, plot_all)
 
 #: The models each solver loads.
