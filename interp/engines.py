@@ -96,8 +96,8 @@ class NeuralEngines:
         if engine == "crn":
             if self.generator is None:
                 raise RulelangError("the CRN needs a generator model", code="E702")
-            rules, mismatches, proposed = critical_rationalist(self.interpreter, self.generator, scenes, labels, beams,
-                                                        self.class_of, revise)
+            rules, mismatches, proposed = critical_rationalist(self.interpreter, self.generator, scenes, labels,
+                                                               beams, self.class_of, revise)
         elif engine == "isearch":
             if self._all is None:
                 self._all = self.interpreter.tokens(list(self.texts))

@@ -43,7 +43,7 @@ CHUNK = 16384
 
 #: How many conjectures the generator proposes per table (the CRN's B): the one default of
 #: the CRN and EMP-R solvers (option ``beams``), ``rulelang play --beams`` and the Zendo
-#: student. 300 is where the CRN reaches 0.945 x the exact search (BENCHMARKS.md §5).
+#: student. At 300 the shipped models' CRN reaches 0.98 x the exact search (BENCHMARKS.md §5).
 BEAMS = 300
 #: When none of them fits the table, the CRN also falsifies the rules one word away from this
 #: many of its best conjectures (:func:`critical_rationalist`; 0: the paper's CRN).

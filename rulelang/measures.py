@@ -37,6 +37,29 @@ NO_CLASS = -1
 INVALID = -2
 
 
+
+def classify_by_text(rules: Sequence[str | Rule], text_class: dict[str, int],
+                     universe: object) -> tuple[np.ndarray, list[tuple[int, Rule]]]:
+    """The first step of every judge's ``classify``: each rule's class by its text (as given,
+    then as printed canonically), :data:`INVALID` where it does not parse; and the parsed rules
+    whose text is no dialect rule's, ``(position, rule)``, for the judge to classify by label."""
+    out = np.full(len(rules), INVALID, dtype=np.int64)
+    pending: list[tuple[int, Rule]] = []
+    for i, rule in enumerate(rules):
+        text = rule if isinstance(rule, str) else format_rule(rule)
+        c = text_class.get(text.strip())
+        if c is None:
+            try:
+                ast = parse(text, universe=universe) if isinstance(rule, str) else rule
+            except RulelangError:
+                continue
+            c = text_class.get(format_rule(ast))
+            if c is None:
+                pending.append((i, ast))
+                continue
+        out[i] = c
+    return out, pending
+
 class Judge:
     """Scores learners against the dialect; build it once, use it for many tasks.
 
@@ -99,23 +122,7 @@ class Judge:
 
     def classify(self, rules: Sequence[str | Rule]) -> np.ndarray:
         """``int64`` class of each rule: a dialect class, :data:`NO_CLASS` or :data:`INVALID`."""
-        out = np.full(len(rules), INVALID, dtype=np.int64)
-        pending: list[tuple[int, Rule]] = []
-        for i, rule in enumerate(rules):
-            text = rule if isinstance(rule, str) else format_rule(rule)
-            c = self._text_class.get(text.strip())
-            if c is not None:
-                out[i] = c
-                continue
-            try:
-                ast = parse(text, universe=self.universe) if isinstance(rule, str) else rule
-            except RulelangError:
-                continue
-            c = self._text_class.get(format_rule(ast))
-            if c is not None:
-                out[i] = c
-            else:
-                pending.append((i, ast))
+        out, pending = classify_by_text(rules, self._text_class, self.universe)
         for start in range(0, len(pending), 1024):  # bounded memory: 1,024 rows at a time
             chunk = pending[start:start + 1024]
             rows = run(compile_rules([a for _, a in chunk], self.universe), parallel=True).words

@@ -21,9 +21,7 @@ from .bits import row_popcounts
 from .checker import Program, compile_rules, label, run
 from .enumerate import Dialect
 from .errors import RulelangError
-from .measures import INVALID, NO_CLASS, Judge
-from .parser import parse
-from .printer import format_rule
+from .measures import NO_CLASS, Judge, classify_by_text
 from .stream import digests, pair_differences, scenes_of
 
 
@@ -74,21 +72,7 @@ class DirectJudge(Judge):
         return table
 
     def classify(self, rules: Sequence[str | Rule]) -> np.ndarray:
-        out = np.full(len(rules), INVALID, dtype=np.int64)
-        pending: list[tuple[int, Rule]] = []
-        for i, rule in enumerate(rules):
-            text = rule if isinstance(rule, str) else format_rule(rule)
-            c = self._text_class.get(text.strip())
-            if c is None:
-                try:
-                    ast = parse(text, universe=self.universe) if isinstance(rule, str) else rule
-                except RulelangError:
-                    continue
-                c = self._text_class.get(format_rule(ast))
-                if c is None:
-                    pending.append((i, ast))
-                    continue
-            out[i] = c
+        out, pending = classify_by_text(rules, self._text_class, self.universe)
         if pending:  # by true count and fingerprint, then an exact check against that class
             d = digests([a for _, a in pending], self.universe, self.dialect.executor)
             check: list[tuple[int, Rule, int]] = []
