@@ -35,8 +35,9 @@ from .train import DEFAULTS, finished, set_threads, train
 KINDS = ("interpreter", "generator", "empiricist")
 #: Seconds one model took on the reference machine (2 cores shared with other work, one
 #: thread per model, two models at once), by regime and kind: the grid's estimate up front
-#: and its progress bar. Measured by the run of BENCHMARKS.md §5.
-EXPECTED_SECONDS: dict[str, float] = {"interpreter": 600.0, "generator": 2400.0, "empiricist": 300.0}
+#: and its progress bar. Medians of the run of BENCHMARKS.md §5 (modular interpreters 1–12
+#: min, generators 21–24 min, EMP-L 4–21 min).
+EXPECTED_SECONDS: dict[str, float] = {"interpreter": 180.0, "generator": 1320.0, "empiricist": 360.0}
 
 
 @dataclass
