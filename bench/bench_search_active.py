@@ -7,7 +7,10 @@ played at once as one decision tree (:func:`search.identify_all`), which gives t
 questions as the one-game loop (the tests check this on samples, and this script re-plays
 ``--replay`` games one by one, the hardest ones included). Two policies, in the same run:
 ``cover`` (the default: even splits, and a planned cover on the all-"false" path) and
-``gain`` (the greedy information-gain questioner of issue 3), with their ratios.
+``gain`` (the greedy information-gain questioner of issue 3), with their ratios. ``cover``
+takes the question of the largest states from the opening book (``search/book.py``, planned
+by rollout and shipped); ``--rebuild-book`` builds the book again from nothing, times it,
+and checks it against the shipped one (writing it to ``search/books/`` if they differ).
 
 Figures: worst and mean number of questions and the share of phenomena named within 15
 (targets: worst <= 40, mean <= 14.5, share >= 82 %); the sweep's wall time (target <= 10 s,
@@ -18,7 +21,7 @@ pairwise disjoint true scenes (issue 3), and the weighted bound of
 :mod:`search.cover` (checked again from the class rows). A histogram of questions per
 phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
 
-Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--out PATH]``
+Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -103,11 +106,14 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="one sweep, fewer replays")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--replay", type=int, default=10, help="games re-played one by one as a check")
+    ap.add_argument("--rebuild-book", action="store_true",
+                    help="build the opening book again (minutes), check it against the shipped one")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
 
     from rulelang.search import identify_all
+    from rulelang.search.book import build_book, load_book, opening_book, save_book, shipped_path
     from rulelang.search.cover import check_bound, cover_plan, lower_bound
     from rulelang.search.index import dialect_index
     from rulelang.search.sweep import disjoint_witnesses
@@ -116,6 +122,17 @@ def main() -> int:
     t0 = time.perf_counter()
     ix.class_rows, ix.distinct_scenes  # noqa: B018 - the one-off set-up, timed apart
     setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    book = opening_book(ix)
+    book_s = time.perf_counter() - t0
+    rebuilt = None
+    if args.rebuild_book:
+        fresh = build_book(ix)
+        same = np.array_equal(fresh.keys, book.keys) and np.array_equal(fresh.scenes, book.scenes)
+        if not same or load_book(shipped_path(ix), ix) is None:
+            save_book(fresh, shipped_path(ix))
+            print(f"wrote the rebuilt book to {shipped_path(ix)} (run again to measure with it)")
+        rebuilt = {"build_s": fresh.seconds, "same_as_shipped": bool(same)}
     t0 = time.perf_counter()
     plan = cover_plan(ix)
     plan_s = time.perf_counter() - t0
@@ -168,6 +185,9 @@ def main() -> int:
         "ratios_cover_over_gain": {"worst": new.worst / old.worst, "mean": new.mean / old.mean,
                                    "sweep_s": med["cover"] / med["gain"],
                                    "next_scene_ms": next_med["cover"] / next_med["gain"]},
+        "book": {"states": len(book), "above": book.above, "candidates": book.candidates,
+                 "rollout_gain_per_phenomenon": float(book.gains.sum()) / ix.n_classes,
+                 "load_s": book_s, "shipped": load_book(shipped_path(ix), ix) is not None, "rebuilt": rebuilt},
         "plan": {"scenes": len(plan), "takes_over_at": plan.start, "state_classes": int(plan.elements.shape[0]),
                  "build_or_load_s": plan_s},
         "information_bound": new.information_bound,
@@ -193,6 +213,10 @@ def main() -> int:
               f"'{ix.texts[plan.hidden]}' (true nowhere) asked {s.queries[plan.hidden]}; "
               f"sweep median {med[name]:.2f} s (min {min(seconds[name]):.2f}); next_scene median "
               f"{next_med[name]:.1f} ms over {len(states)} states")
+    print(f"  book: {len(book)} states of more than {book.above} candidates, {book.candidates} splits "
+          f"scored at each; rollout saves {book.gains.sum() / ix.n_classes:.3f} questions per phenomenon; "
+          f"loaded in {book_s:.2f} s" + ("" if rebuilt is None else f"; rebuilt in {rebuilt['build_s']:.0f} s, "
+                                         f"{'the same as' if rebuilt['same_as_shipped'] else 'DIFFERENT from'} the shipped one"))
     print(f"  cover/gain: worst {new.worst / old.worst:.3f}, mean {new.mean / old.mean:.4f}, sweep "
           f"{med['cover'] / med['gain']:.2f}x, next_scene {next_med['cover'] / next_med['gain']:.2f}x")
     print(f"  targets: worst <= {TARGET_WORST} {v['worst']}, mean <= {TARGET_MEAN} {v['mean']}, "

@@ -8,8 +8,10 @@ and never ``torch``. Importing this package builds nothing; the dialect index
   the simplicity prior ``2 ** -words`` (:mod:`rulelang.search.versionspace`);
 * :func:`synthesize` — the smallest rules of the full language (:mod:`rulelang.search.synth`);
 * :func:`next_scene` — the most informative scene to ask (:mod:`rulelang.search.active`), and
-  :func:`identify_all`, every phenomenon identified by questions (:mod:`rulelang.search.sweep`);
-  the covering plan and the lower bound on any questioner (:mod:`rulelang.search.cover`);
+  :func:`identify_all`, every phenomenon identified by questions (:mod:`rulelang.search.sweep`,
+  one decision tree: :mod:`rulelang.search.tree`); the opening book of the largest states,
+  planned by rollout (:mod:`rulelang.search.book`); the covering plan and the lower bound on
+  any questioner (:mod:`rulelang.search.cover`);
 * :func:`implication_graph` — the Hasse diagram of implication (:mod:`rulelang.search.graph`);
 * :mod:`rulelang.search.zendo` — the game, machine as master or as student.
 """

@@ -8,13 +8,16 @@ true. Asking ``s`` leaves ``k`` or ``n - k`` candidates.
   candidate equally likely) ``p = k / n``; with ``prior="simplicity"`` each candidate weighs
   ``2 ** -words`` (see :mod:`rulelang.search.versionspace`).
 * ``criterion="minimax"``: the fewest candidates left in the worst case, ``max(k, n - k)``.
-* ``criterion="cover"`` (the default): as ``"gain"``, except on the path where every
-  answer is "false". There the phenomenon true nowhere is named only once every other
-  candidate has been seen true: a covering problem (:mod:`rulelang.search.cover`), on
-  which even splits ask far more scenes than a planned cover. Once that path is down to
-  the plan's candidates (a few hundred), the question is the most even split among the
-  plan's scenes (Odeen: that game needs 58 questions instead of 62; no questioner can
-  do with fewer than the certificate's 44).
+* ``criterion="cover"`` (the default): as ``"gain"``, except where even splits are known
+  to ask too much. In the largest states its games reach (more than 300 candidates) the
+  question is the opening book's (:mod:`rulelang.search.book`): the split that, of the
+  most even few, leaves the cheapest tree below it, planned by rollout (uniform prior
+  only). On the path where every answer is "false", the phenomenon true nowhere is named
+  only once every other candidate has been seen true: a covering problem
+  (:mod:`rulelang.search.cover`), on which even splits ask far more scenes than a planned
+  cover. Once that path is down to the plan's candidates (a few hundred), the question is
+  the most even split among the plan's scenes. (Odeen: BENCHMARKS.md §3 has the figures;
+  no questioner names the phenomenon true nowhere in fewer than the certificate's 44.)
 
 Under the uniform prior ``"gain"`` and ``"minimax"`` pick the scene with ``k`` nearest to
 ``n / 2``, so they agree. Every scene of the universe is a candidate, no sampling (scenes that every
@@ -32,7 +35,9 @@ from typing import Any
 import numpy as np
 
 from . import split_kernels as K
+from .book import ABOVE, opening_book
 from .cover import applicable_plan
+from .tree import INDEX_ABOVE
 from .versionspace import VersionSpace
 
 CRITERIA = ("cover", "gain", "minimax")
@@ -95,8 +100,12 @@ def next_scene(vs: VersionSpace, *, criterion: str = "cover", prior: str = "unif
     if exclude is not None and len(exclude):
         scenes = scenes[~np.isin(scenes, np.asarray(exclude, dtype=np.int64))]
     counts = count_true(vs, scenes)
-    plan = applicable_plan(ix, n, vs) if criterion == "cover" else None
-    if plan is not None:
+    planned = book_position(vs, scenes, counts) if criterion == "cover" and prior == "uniform" else None
+    plan = applicable_plan(ix, n, vs) if criterion == "cover" and planned is None else None
+    if planned is not None:
+        best = planned
+        p = float(counts[best]) / n
+    elif plan is not None:
         best = plan_split(counts, n, int(K.best_split(counts, n)), plan.positions(scenes))
         p = float(counts[best]) / n
     elif criterion != "minimax" and prior == "simplicity":
@@ -136,9 +145,16 @@ def plan_split(counts: np.ndarray, n: int, best: int, plan_positions: np.ndarray
     return best
 
 
-#: Above this many candidates, split counts come from the scene index; below, from the
-#: class rows (cheaper for small sets: the cost follows the candidates, not the scenes).
-INDEX_ABOVE = 4000
+def book_position(vs: VersionSpace, scenes: np.ndarray, counts: np.ndarray) -> int | None:
+    """The position in ``scenes`` of the opening book's question for ``vs``, if it has one
+    (and it splits the candidates: it may have been excluded)."""
+    if len(vs) <= ABOVE:
+        return None
+    scene = opening_book(vs.index).scene_for(vs.ids)
+    if scene is None:
+        return None
+    at = np.flatnonzero(scenes == scene)
+    return int(at[0]) if at.shape[0] and 0 < counts[at[0]] < len(vs) else None
 
 
 def count_true(vs: VersionSpace, scenes: np.ndarray) -> np.ndarray:

@@ -40,7 +40,9 @@ from rulelang.bits import members
 
 from . import cover_kernels as K
 from . import split_kernels as SK
+from .book import OpeningBook, opening_book
 from .index import DialectIndex
+from .tree import count_splits
 
 #: The plan takes over on the all-"false" path once at most this many candidates are left.
 START = 300
@@ -154,26 +156,29 @@ def _csr(cols: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     return ptr, np.nonzero(flags)[1].astype(np.int64)
 
 
-def spine_state(index: DialectIndex, hidden: int, start: int) -> np.ndarray:
-    """The candidates left when every answer is "false" and the most even split is asked
-    until at most ``start`` candidates are left (the state where the plan takes over)."""
+def spine_state(index: DialectIndex, hidden: int, start: int, book: OpeningBook | None = None) -> np.ndarray:
+    """The candidates left when every answer is "false" and the policy's question is asked
+    (the ``book``'s where it has one, else the most even split) until at most ``start``
+    candidates are left (the state where the plan takes over)."""
     ids, scenes = np.arange(index.n_classes), index.distinct_scenes
     while ids.shape[0] > start:
-        bits = index.bits_of(ids)
-        counts = SK.split_counts(index.index, bits, np.flatnonzero(bits).astype(np.int64), scenes)
-        ids = ids[~index.labels_of_many(ids, int(scenes[SK.best_split(counts, ids.shape[0])]))]
+        scene = None if book is None else book.scene_for(ids)
+        if scene is None:
+            scene = int(scenes[SK.best_split(count_splits(index, ids, scenes), ids.shape[0])])
+        ids = ids[~index.labels_of_many(ids, scene)]
     return ids
 
 
 def build_plan(index: DialectIndex, *, start: int = START, iterations: int = ITERATIONS,
-               seed: int = SEED) -> CoverPlan | None:
+               seed: int = SEED, book: OpeningBook | None = None) -> CoverPlan | None:
     """Solve the covering problem of the phenomenon true nowhere (``None`` if there is none)
-    from the state :func:`spine_state` reaches (``start``: at most that many candidates)."""
+    from the state :func:`spine_state` reaches (``start``: at most that many candidates;
+    ``book``: the opening book the policy follows on the way there)."""
     t0 = time.perf_counter()
     hidden = _hidden(index)
     if hidden is None:
         return None
-    state = spine_state(index, hidden, start)
+    state = spine_state(index, hidden, start, book)
     elems = state[state != hidden]
     cols, scenes = _instance(index, elems)
     ptr, flat = _csr(cols, elems.shape[0])
@@ -205,7 +210,11 @@ _LOCK = threading.Lock()
 
 
 def cover_plan(index: DialectIndex, *, disk_cache: bool = True) -> CoverPlan | None:
-    """The plan of ``index`` (built once per process; with ``disk_cache``, kept on disk)."""
+    """The plan of ``index`` (built once per process; with ``disk_cache``, kept on disk).
+
+    The plan starts where the opening book (:func:`rulelang.search.book.opening_book`)
+    leaves the all-"false" path, so a copy on disk is used only if made after the same book.
+    """
     import sys
 
     from . import cache
@@ -218,16 +227,19 @@ def cover_plan(index: DialectIndex, *, disk_cache: bool = True) -> CoverPlan | N
         sources = (*semantics_sources(), K, sys.modules[__name__])
         plan = None
         hidden = _hidden(index)
+        book = opening_book(index, disk_cache=disk_cache) if hidden is not None else None
+        after = np.frombuffer(book.fingerprint.encode(), dtype=np.uint8) if book is not None else None
         stored = cache.load(CACHE_KIND, index.universe, sources) if disk_cache else None
         if stored is not None and hidden is not None and int(stored["head"][0]) == hidden \
+                and np.array_equal(stored.get("book", np.empty(0, np.uint8)), after) \
                 and _covers(index, stored["scenes"], stored["elements"], hidden):
             plan = CoverPlan(hidden, stored["scenes"], stored["elements"], int(stored["head"][1]))
         if plan is None:
-            plan = build_plan(index)
+            plan = build_plan(index, book=book)
             if plan is not None and disk_cache:
                 cache.save(CACHE_KIND, index.universe, sources,
                            {"head": np.array([plan.hidden, plan.start]), "scenes": plan.scenes,
-                            "elements": plan.elements})
+                            "elements": plan.elements, "book": after})
         _PLANS[id(index)] = (index, plan)
         return plan
 

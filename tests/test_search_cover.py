@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rulelang.search import VersionSpace, identify_all, next_scene
+from rulelang.search.book import opening_book
 from rulelang.search.cover import LowerBound, build_plan, check_bound, cover_plan, lower_bound
 from rulelang.universe import ODEEN
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
@@ -25,9 +26,10 @@ def small():
     return ix, labels
 
 
-def twin_queries(labels: np.ndarray, order: np.ndarray, plan) -> np.ndarray:
-    """Questions per class of the cover policy (or greedy even splits when ``plan`` is
-    ``None``), by plain recursion over the label matrix: the slow obvious twin of the sweep."""
+def twin_queries(labels: np.ndarray, order: np.ndarray, plan, book=None) -> np.ndarray:
+    """Questions per class of the cover policy (or greedy even splits when ``plan`` and
+    ``book`` are ``None``), by plain recursion over the label matrix: the slow obvious twin
+    of the sweep. The book's own questions are checked against their twin in test_search_book."""
     out = np.full(labels.shape[0], -1)
     plan_scenes = set() if plan is None else set(plan.scenes.tolist())
 
@@ -41,7 +43,10 @@ def twin_queries(labels: np.ndarray, order: np.ndarray, plan) -> np.ndarray:
         n = len(ids)
         counts = labels[np.ix_(ids, order)].sum(axis=0)
         best = most_even(counts, n, range(len(order)))
-        if plan is not None and n <= plan.start and plan.hidden in ids:
+        planned = None if book is None else book.scene_for(np.array(ids))
+        if planned is not None:
+            best = list(order).index(planned)
+        elif plan is not None and n <= plan.start and plan.hidden in ids:
             mine = [j for j in range(len(order)) if order[j] in plan_scenes and 0 < counts[j] < n]
             if mine:
                 best = most_even(counts, n, mine)
@@ -57,8 +62,9 @@ def twin_queries(labels: np.ndarray, order: np.ndarray, plan) -> np.ndarray:
 def test_the_sweep_is_the_tree_of_a_plain_recursion_of_the_policy(small, criterion):
     ix, labels = small
     plan = cover_plan(ix, disk_cache=False) if criterion == "cover" else None
+    book = opening_book(ix, disk_cache=False) if criterion == "cover" else None
     sweep = identify_all(VersionSpace.everything(ix), criterion=criterion)
-    assert np.array_equal(sweep.queries, twin_queries(labels, ix.distinct_scenes, plan))
+    assert np.array_equal(sweep.queries, twin_queries(labels, ix.distinct_scenes, plan, book))
 
 
 def test_one_question_at_a_time_asks_what_the_sweep_asks(small):

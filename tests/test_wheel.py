@@ -105,6 +105,9 @@ def test_the_wheel_ships_every_package_of_the_checkout_and_the_grammars(wheel):
     assert not missing, f"packages missing from the wheel (pyproject.toml packages?): {sorted(missing)}"
     for grammar in (REPO / "grammar").glob("*.lark"):
         assert f"rulelang/grammar/{grammar.name}" in names
+    for book in (REPO / "search" / "books").glob("*.npz"):  # the opening books (search/book.py)
+        assert f"rulelang/search/books/{book.name}" in names
+    assert "rulelang/search/books/odeen.npz" in names
     assert "rulelang/py.typed" in names
 
 

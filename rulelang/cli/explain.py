@@ -29,8 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="full-language search: seconds (default 10)")
     p.add_argument("--criterion", choices=("cover", "gain", "minimax"), default="cover",
-                   help="how to pick the next scene (default cover: expected information gain, "
-                        "and a planned cover of the sparse rules; gain: information gain only)")
+                   help="how to pick the next scene (default cover: expected information gain, the "
+                        "opening book's question in the largest states, and a planned cover of the sparse "
+                        "rules; gain: information gain only)")
     p.add_argument("--prior", choices=("simplicity", "uniform"), default="simplicity",
                    help="the belief the information gain is measured under (default simplicity)")
     add_universe_option(p)

@@ -31,8 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="student: guess once the best rule's posterior reaches P (default 1: "
                         "only when one phenomenon is left)")
     p.add_argument("--criterion", choices=("cover", "gain", "minimax"), default="cover",
-                   help="student: how to pick the next scene (default cover: even splits, and a "
-                        "planned cover of the sparse rules; gain: the old greedy questioner)")
+                   help="student: how to pick the next scene (default cover: even splits, the opening "
+                        "book's question in the largest states, and a planned cover of the sparse rules; "
+                        "gain: the old greedy questioner)")
     p.add_argument("--prior", choices=("uniform", "simplicity"), default="uniform",
                    help="student: the belief information gain is measured under")
     p.add_argument("--max-size", type=int, default=10, metavar="N",
