@@ -9,7 +9,8 @@ import pytest
 
 from rulelang.search import VersionSpace, identify_all, next_scene
 from rulelang.search.book import opening_book
-from rulelang.search.cover import LowerBound, build_plan, check_bound, cover_plan, lower_bound
+from rulelang.search.cover import (LowerBound, build_plan, check_bound, cover_plan, exact_lower_bound,
+                                   lower_bound, shortest_cover)
 from rulelang.universe import ODEEN
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
@@ -89,6 +90,39 @@ def test_the_plan_rules_out_every_class_of_its_state_but_the_one_true_nowhere(sm
     assert plan.start >= plan.elements.shape[0] and plan.hidden in plan.elements
     again = build_plan(ix)
     assert np.array_equal(plan.scenes, again.scenes)  # same seed, same plan
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_exact_cover_is_as_short_as_brute_force_finds(seed):
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    m, n = 11, 14
+    flags = rng.random((n, m)) < 0.25
+    flags[np.arange(m) % n, np.arange(m)] = True  # every element coverable
+    cols = np.packbits(flags, axis=1, bitorder="little")
+    cols = np.pad(cols, ((0, 0), (0, 8 - cols.shape[1]))).view(np.uint64)
+    least = next(k for k in range(1, n + 1) for pick in itertools.combinations(range(n), k)
+                 if flags[list(pick)].any(axis=0).all())
+    everything = np.arange(n)
+    exact = shortest_cover(cols, m, everything)
+    assert flags[exact.columns].any(axis=0).all()
+    assert exact.columns.shape[0] == least and exact.bound == least and exact.optimal
+    assert shortest_cover(cols, m, everything).columns.tolist() == exact.columns.tolist()  # deterministic
+
+
+def test_the_odeen3_plan_is_a_proven_shortest_cover(small):
+    plan = cover_plan(small[0], disk_cache=False)
+    assert plan.least == len(plan) > 0  # branch and bound closed the gap: no shorter cover exists
+
+
+def test_branch_and_bound_proves_a_bound_no_questioner_beats(small):
+    ix, labels = small
+    exact = exact_lower_bound(ix, max_nodes=200)
+    hidden = lower_bound(ix).hidden
+    assert 2 <= exact.bound <= exact.columns.shape[0]
+    for criterion in ("cover", "gain"):
+        assert identify_all(VersionSpace.everything(ix), criterion=criterion).queries[hidden] >= exact.bound
 
 
 def test_the_bound_is_what_its_weights_prove_and_no_questioner_beats_it(small):
