@@ -6,12 +6,17 @@ Import the fixtures into a test module with ``from search_fixtures import *``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from rulelang.universe import ODEEN
 
-__all__ = ["index", "brute", "Brute", "table_of", "informative_scenes"]
+__all__ = ["index", "brute", "Brute", "table_of", "informative_scenes", "small", "ODEEN3"]
+
+#: Odeen with three cells: 7,074 phenomena over 343 scenes, small enough for slow twins.
+ODEEN3 = dataclasses.replace(ODEEN, name="odeen3", length=3)
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +25,16 @@ def index():
     from rulelang.search.index import dialect_index
 
     return dialect_index(disk_cache=False)
+
+
+@pytest.fixture(scope="session")
+def small():
+    """The dialect index of three-cell scenes, and every class's labels (``bool[C, S]``)."""
+    from rulelang.search.index import dialect_index
+
+    ix = dialect_index(ODEEN3, disk_cache=False)
+    labels = np.array([ix.labels_of(c, np.arange(ix.n_scenes)) for c in range(ix.n_classes)])
+    return ix, labels
 
 
 class Brute:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 
 from rulelang.search import VersionSpace, identify_all, next_scene
 from rulelang.search.book import (OpeningBook, build_book, load_book, opening_book, save_book,
                                   shipped_path, state_key)
 from rulelang.universe import ODEEN
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
-
-ODEEN3 = dataclasses.replace(ODEEN, name="odeen3", length=3)
-
-
-@pytest.fixture(scope="module")
-def small():
-    """The dialect index of three-cell scenes, and every class's labels (``bool[C, S]``)."""
-    from rulelang.search.index import dialect_index
-
-    ix = dialect_index(ODEEN3, disk_cache=False)
-    labels = np.array([ix.labels_of(c, np.arange(ix.n_scenes)) for c in range(ix.n_classes)])
-    return ix, labels
 
 
 def most_even_first(counts: np.ndarray, n: int) -> list[int]:

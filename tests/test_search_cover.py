@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -11,20 +9,7 @@ from rulelang.search import VersionSpace, identify_all, next_scene
 from rulelang.search.book import opening_book
 from rulelang.search.cover import (LowerBound, build_plan, check_bound, cover_plan, exact_lower_bound,
                                    lower_bound, shortest_cover)
-from rulelang.universe import ODEEN
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
-
-ODEEN3 = dataclasses.replace(ODEEN, name="odeen3", length=3)
-
-
-@pytest.fixture(scope="module")
-def small():
-    """The dialect index of three-cell scenes, and every class's labels (``bool[C, S]``)."""
-    from rulelang.search.index import dialect_index
-
-    ix = dialect_index(ODEEN3, disk_cache=False)
-    labels = np.array([ix.labels_of(c, np.arange(ix.n_scenes)) for c in range(ix.n_classes)])
-    return ix, labels
 
 
 def twin_queries(labels: np.ndarray, order: np.ndarray, plan, book=None) -> np.ndarray:
