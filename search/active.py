@@ -17,7 +17,7 @@ true. Asking ``s`` leaves ``k`` or ``n - k`` candidates.
   (:mod:`rulelang.search.cover`), on which even splits ask far more scenes than a planned
   cover. Once that path is down to the plan's candidates (a few hundred), the question is
   the most even split among the plan's scenes. (Odeen: BENCHMARKS.md §3 has the figures;
-  no questioner names the phenomenon true nowhere in fewer than the certificate's 44.)
+  no questioner names the phenomenon true nowhere in fewer than 45 questions.)
 
 Under the uniform prior ``"gain"`` and ``"minimax"`` pick the scene with ``k`` nearest to
 ``n / 2``, so they agree. Every scene of the universe is a candidate, no sampling (scenes that every

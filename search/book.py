@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rulelang import progress
 from rulelang.bits import row_hashes
 
 from . import split_kernels as K
@@ -132,10 +133,10 @@ def subtree_cost(index: DialectIndex, ids: np.ndarray) -> int:
 
 
 def build_book(index: DialectIndex, *, above: int = ABOVE, candidates: int = CANDIDATES,
-               progress=None) -> OpeningBook:
+               on_state=None) -> OpeningBook:
     """Plan the questions of every state of more than ``above`` candidates (module docstring).
 
-    ``progress`` (optional) is called with ``(states planned, candidates of the state)``.
+    ``on_state`` (optional) is called with ``(states planned, candidates of the state)``.
     """
     t0 = time.perf_counter()
     keys, sizes, scenes, gains = [], [], [], []
@@ -166,8 +167,8 @@ def build_book(index: DialectIndex, *, above: int = ABOVE, candidates: int = CAN
         sizes.append(n)
         scenes.append(int(index.distinct_scenes[order[j]]))
         gains.append(costs[0] - costs[j])
-        if progress is not None:
-            progress(len(keys), n)
+        if on_state is not None:
+            on_state(len(keys), n)
         stack.append(ids[~sides[j]])
         stack.append(ids[sides[j]])
     return OpeningBook(np.array(keys, dtype=np.uint8).reshape(-1, 16), np.array(sizes, dtype=np.int64),
@@ -223,7 +224,9 @@ def opening_book(index: DialectIndex, *, disk_cache: bool = True) -> OpeningBook
                 book = OpeningBook.from_arrays(stored)
                 book = book if book.built_for(index) else None
         if book is None:
-            book = build_book(index)
+            title = f"planning the {index.universe.name} opening questions (once: later runs load them)"
+            with progress.task(title) as bar:
+                book = build_book(index, on_state=lambda states, n: bar.update(1, f"{title}: {states} states"))
             if disk_cache:
                 cache.save(CACHE_KIND, index.universe, sources, book.arrays())
         _BOOKS[id(index)] = (index, book)

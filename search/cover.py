@@ -7,12 +7,12 @@ phenomenon is true at least once. The shortest cover bounds the worst case of *a
 questioner from below, and a short cover is what a good questioner asks on that path.
 
 * :func:`cover_plan` — a shortest cover of the candidates left on the all-"false" path once
-  the policy has brought them down to ``START``: weighted greedy and local search (seeded)
-  find a small one, and an integer program (HiGHS branch and bound, seeded with it, within
-  a fixed node budget, so that the result does not depend on the machine) proves it
-  shortest or finds a shorter one (:func:`shortest_cover`; Odeen: 33 scenes, proved
-  optimal, where local search found 36). Kept per process and in the disk cache
-  (:mod:`rulelang.search.cache`).
+  the policy has brought them down to ``START``: an integer program (HiGHS branch and
+  bound within a fixed node budget, so that the result does not depend on the machine)
+  finds a shortest one and proves it shortest, and weighted greedy with local search
+  (seeded) stands in if the budget runs out on a longer one (:func:`shortest_cover`;
+  Odeen: 33 scenes, proved optimal, where local search alone finds 36). Kept per process
+  and in the disk cache (:mod:`rulelang.search.cache`).
   The questioning policy ``criterion="cover"`` (:mod:`rulelang.search.active`) asks its
   scenes from there on. (Planning from the first question shortens that path more, about
   50 questions for Odeen, but the plan's scenes split the early version spaces worse than
