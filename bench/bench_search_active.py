@@ -18,10 +18,13 @@ warm; the one-off set-up — class rows, distinct scenes, the cover plan — apa
 ``next_scene`` on the states of the re-played games (target: median <= 50 ms); and two
 certificates that bound the worst case of *any* questioner from below: phenomena with
 pairwise disjoint true scenes (issue 3), and the weighted bound of
-:mod:`search.cover` (checked again from the class rows). A histogram of questions per
+:mod:`search.cover` (checked again from the class rows; ``--exact-bound-nodes N``: branch
+and bound on it); a bound on the mean of any questioner (the cheapest tree of 11,618
+leaves, with the phenomenon true nowhere as deep as the worst-case bound); and where the
+questions beyond 15 go (the all-"false" and all-"true" paths). A histogram of questions per
 phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
 
-Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--out PATH]``
+Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--exact-bound-nodes N] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -56,6 +59,19 @@ def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
         asked += 1
     assert vs.ids.tolist() == [hidden]
     return asked
+
+
+def spine(ix, hidden: int, criterion: str) -> list[int]:
+    """The candidates before each question of one game: on the all-"false" and all-"true"
+    paths, the lopsided states where the questions beyond log2(n) are lost."""
+    from rulelang.search import VersionSpace, next_scene
+
+    vs, sizes = VersionSpace.everything(ix), []
+    while len(vs) > 1:
+        sizes.append(len(vs))
+        q = next_scene(vs, criterion=criterion)
+        vs = vs.observe(q.scene_id, bool(ix.labels_of(hidden, [q.scene_id])[0]))
+    return sizes
 
 
 def time_next_scene(states, criterion: str, runs: int) -> list[float]:
@@ -119,7 +135,7 @@ def main() -> int:
     from rulelang.search.book import build_book, load_book, opening_book, save_book, shipped_path
     from rulelang.search.cover import check_bound, cover_plan, exact_lower_bound, lower_bound
     from rulelang.search.index import dialect_index
-    from rulelang.search.sweep import disjoint_witnesses
+    from rulelang.search.sweep import disjoint_witnesses, fewest_total_questions
 
     ix = dialect_index()
     t0 = time.perf_counter()
@@ -156,6 +172,8 @@ def main() -> int:
         games = hidden + [int(np.argmax(s.queries)), plan.hidden]
         replays[name] = {c: replay(ix, c, name, states if name == "cover" else None) for c in games}
         assert all(s.queries[c] == q for c, q in replays[name].items()), f"{name}: sweep and replay disagree"
+    ends = {"false": plan.hidden, "true": int(np.flatnonzero(ix.true_counts == ix.n_scenes)[0])}
+    spines = {name: {path: spine(ix, c, name) for path, c in ends.items()} for name in POLICIES}
     next_ms = {name: [1000 * t for t in time_next_scene(states, name, 3 if args.quick else 5)] for name in POLICIES}
 
     t0 = time.perf_counter()
@@ -174,8 +192,9 @@ def main() -> int:
         exact = {"bound": found.bound, "shortest_cover_found": int(found.columns.shape[0]),
                  "nodes": args.exact_bound_nodes, "seconds": time.perf_counter() - t0}
 
+    deepest = max(lb.bound, exact["bound"] if exact else 0)  # proved for the phenomenon true nowhere
     plot_path = ROOT / "bench" / "plots" / "search_active_histogram.png"
-    plot(sweeps, plot_path, max(lb.bound, exact["bound"] if exact else 0))
+    plot(sweeps, plot_path, deepest)
     med = {name: statistics.median(v) for name, v in seconds.items()}
     next_med = {name: statistics.median(v) for name, v in next_ms.items()}
     payload = {
@@ -190,7 +209,12 @@ def main() -> int:
             "sweep_s": stats(seconds[name]),
             "next_scene_ms": {"median": next_med[name], "p90": float(np.percentile(next_ms[name], 90)),
                               "max": max(next_ms[name]), "states": len(states)},
-            "replayed_games": replays[name]} for name, s in sweeps.items()},
+            "replayed_games": replays[name],
+            "beyond_15": {"phenomena": int((s.played > 15).sum()),
+                          "questions_per_phenomenon": float(np.maximum(s.played - 15, 0).sum()) / ix.n_classes},
+            "spines": {path: {"questions": len(sizes), "candidates_per_phenomenon": sum(sizes) / ix.n_classes,
+                              "candidates": sizes} for path, sizes in spines[name].items()}}
+            for name, s in sweeps.items()},
         "ratios_cover_over_gain": {"worst": new.worst / old.worst, "mean": new.mean / old.mean,
                                    "sweep_s": med["cover"] / med["gain"],
                                    "next_scene_ms": next_med["cover"] / next_med["gain"]},
@@ -199,7 +223,8 @@ def main() -> int:
                  "load_s": book_s, "shipped": load_book(shipped_path(ix), ix) is not None, "rebuilt": rebuilt},
         "plan": {"scenes": len(plan), "least_cover": plan.least, "takes_over_at": plan.start, "state_classes": int(plan.elements.shape[0]),
                  "build_or_load_s": plan_s},
-        "information_bound": new.information_bound,
+        "information_bound": new.information_bound, "mean_bound_any_strategy": new.mean_bound,
+        "mean_bound_with_deepest": {"depth": deepest, "mean": fewest_total_questions(ix.n_classes, deepest) / ix.n_classes},
         "lower_bound_any_strategy": lb.bound, "lower_bound_relaxation": lb.relaxation,
         "lower_bound_weighted_classes": int((lb.weights > 0).sum()), "lower_bound_s": bound_s,
         "lower_bound_branch_and_bound": exact,
@@ -223,6 +248,11 @@ def main() -> int:
               f"'{ix.texts[plan.hidden]}' (true nowhere) asked {s.queries[plan.hidden]}; "
               f"sweep median {med[name]:.2f} s (min {min(seconds[name]):.2f}); next_scene median "
               f"{next_med[name]:.1f} ms over {len(states)} states")
+    for name, s in sweeps.items():
+        print(f"  {name:>5}: {(s.played > 15).sum():,} phenomena asked more than 15 carry "
+              f"{np.maximum(s.played - 15, 0).sum() / ix.n_classes:.3f} questions per phenomenon beyond 15; " + "; ".join(
+            f"the all-'{path}' path {len(sizes)} questions, its states hold {sum(sizes) / ix.n_classes:.2f} "
+            f"candidates per phenomenon" for path, sizes in spines[name].items()))
     print(f"  book: {len(book)} states of more than {book.above} candidates, {book.candidates} splits "
           f"scored at each; rollout saves {book.gains.sum() / ix.n_classes:.3f} questions per phenomenon; "
           f"loaded in {book_s:.2f} s" + ("" if rebuilt is None else f"; rebuilt in {rebuilt['build_s']:.0f} s, "
@@ -235,7 +265,9 @@ def main() -> int:
     print(f"  no questioner can do better than {lb.bound} in the worst case (weighted certificate on "
           f"{payload['lower_bound_weighted_classes']} classes, relaxation {lb.relaxation:.2f}, "
           f"re-checked from the class rows, {bound_s:.1f} s); disjoint family: {len(witnesses)}; "
-          f"information bound {new.information_bound}")
+          f"information bound {new.information_bound}; on the mean no questioner does better than "
+          f"{new.mean_bound:.3f} (the balanced tree), {payload['mean_bound_with_deepest']['mean']:.3f} with "
+          f"the phenomenon true nowhere at depth {deepest} or more (ours {new.mean:.3f})")
     if exact is not None:
         print(f"  branch and bound on the certificate's classes ({exact['nodes']} nodes, {exact['seconds']:.0f} s): "
               f"no cover is shorter than {exact['bound']} (shortest found: {exact['shortest_cover_found']})")

@@ -14,6 +14,7 @@ simplest first on ties.
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass
 
@@ -61,9 +62,56 @@ class Sweep:
         """``ceil(log2 n)``: no yes/no questioning can do better in the worst case."""
         return int(np.ceil(np.log2(max(1, self.played.shape[0]))))
 
+    @property
+    def mean_bound(self) -> float:
+        """The fewest questions per phenomenon any yes/no questioning can average: see
+        :func:`fewest_total_questions` (Odeen: 13.590, above log2(11,618) = 13.50)."""
+        n = self.played.shape[0]
+        return fewest_total_questions(n) / max(1, n)
+
     def histogram(self) -> dict[int, int]:
         values, counts = np.unique(self.played, return_counts=True)
         return {int(v): int(c) for v, c in zip(values, counts)}
+
+
+def fewest_total_questions(n: int, deep: int = 0) -> int:
+    """The least total depth of a full binary tree with ``n`` leaves, one of them (any
+    given one) at depth ``deep`` or more.
+
+    Every questioning that asks until one phenomenon is left is such a tree: a leaf per
+    phenomenon, a question per inner node, and two nonempty sides at each (a node with one
+    candidate asks nothing). So this bounds the questions of *any* questioner, summed over
+    the phenomena; ``deep`` carries a proved bound on one phenomenon's questions (on Odeen,
+    the phenomenon true nowhere needs 45, :func:`rulelang.search.cover.exact_lower_bound`).
+
+    Without ``deep`` the balanced tree is the cheapest: ``n (k + 2) - 2^(k+1)``,
+    ``k = floor(log2 n)`` (``2^(k+1) - n`` leaves at depth ``k``, the rest at ``k + 1``; the
+    information bound in whole questions). With it, the deep leaf's path has ``deep`` inner
+    nodes and the other ``n - 1`` leaves hang beside it in subtrees of ``a_i >= 1`` leaves
+    at depth ``i``, costing ``i a_i`` plus their own balanced cost; those costs are convex
+    in ``a_i``, so handing out the leaves one by one to the cheapest place is optimal.
+    """
+    def balanced(m: int) -> int:
+        if m <= 1:
+            return 0
+        k = m.bit_length() - 1
+        return m * (k + 2) - (1 << (k + 1))
+
+    if deep > max(n - 1, 0):
+        raise ValueError(f"a tree of {n} leaves has no leaf at depth {deep}")
+    if n <= 1:
+        return 0
+    k = n.bit_length() - 1
+    if deep <= (k if n == 1 << k else k + 1):  # the balanced tree has a leaf that deep
+        return balanced(n)
+    sizes = [1] * (deep + 1)  # sizes[i]: leaves beside the path at depth i (1..deep)
+    heap = [(i + balanced(2) - balanced(1), i) for i in range(1, deep + 1)]
+    heapq.heapify(heap)
+    for _ in range(n - 1 - deep):
+        _, i = heapq.heappop(heap)
+        sizes[i] += 1
+        heapq.heappush(heap, (i + balanced(sizes[i] + 1) - balanced(sizes[i]), i))
+    return deep + sum(i * sizes[i] + balanced(sizes[i]) for i in range(1, deep + 1))
 
 
 def identify_all(start_from: VersionSpace | None = None, *, criterion: str = "cover") -> Sweep:

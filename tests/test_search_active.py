@@ -7,7 +7,7 @@ import pytest
 
 from rulelang.search import VersionSpace, identify_all, next_scene
 from rulelang.search.active import entropy
-from rulelang.search.sweep import disjoint_witnesses
+from rulelang.search.sweep import disjoint_witnesses, fewest_total_questions
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
 
 
@@ -77,6 +77,45 @@ def test_the_sweep_asks_what_repeated_next_scene_asks(space, index):
         assert vs.ids.tolist() == [hidden]
         assert sweep.queries[hidden] == asked
     assert sweep.worst >= sweep.information_bound
+    assert sweep.mean >= sweep.mean_bound
+
+
+def test_fewest_total_questions_is_huffman_on_equal_weights():
+    import heapq
+
+    for n in range(1, 300):
+        heap, total = [1] * n, 0  # Huffman: the total depth is the sum of the merged weights
+        while len(heap) > 1:
+            merged = heapq.heappop(heap) + heapq.heappop(heap)
+            total += merged
+            heapq.heappush(heap, merged)
+        assert fewest_total_questions(n) == total, n
+    assert fewest_total_questions(11_618) == 157_886
+
+
+def test_fewest_total_questions_with_a_deep_leaf_is_the_exhaustive_minimum():
+    n_max, deep_max = 40, 12
+    plain = [fewest_total_questions(n) for n in range(n_max + 1)]
+    # least[L][n]: the least total depth of a full binary tree of n leaves with a given leaf
+    # at depth >= L, over every split of the root (the deep leaf on the side of n - a leaves)
+    least = [plain]
+    for deep in range(1, deep_max + 1):
+        prev = least[-1]
+        least.append([None, None] + [
+            n + min((plain[a] + prev[n - a] for a in range(1, n) if prev[n - a] is not None), default=None)
+            if n - 1 >= deep else None for n in range(2, n_max + 1)])
+    for deep in range(deep_max + 1):
+        for n in range(2, n_max + 1):
+            if n - 1 >= deep:
+                assert fewest_total_questions(n, deep) == least[deep][n], (n, deep)
+            else:
+                with pytest.raises(ValueError):
+                    fewest_total_questions(n, deep)
+    assert fewest_total_questions(1) == 0
+    with pytest.raises(ValueError):
+        fewest_total_questions(1, 1)
+    # Odeen with the phenomenon true nowhere at 45 or deeper (the same recursion, run with numpy)
+    assert fewest_total_questions(11_618, 45) == 158_382
 
 
 def test_disjoint_witnesses_really_have_pairwise_disjoint_nonempty_true_sets(index):
