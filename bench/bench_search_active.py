@@ -21,10 +21,11 @@ pairwise disjoint true scenes (issue 3), and the weighted bound of
 :mod:`search.cover` (checked again from the class rows; ``--exact-bound-nodes N``: branch
 and bound on it); a bound on the mean of any questioner (the cheapest tree of 11,618
 leaves, with the phenomenon true nowhere as deep as the worst-case bound); and where the
-questions beyond 15 go (the all-"false" and all-"true" paths). A histogram of questions per
-phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
+questions beyond 15 go (the all-"false" and all-"true" paths, and the mean they explain;
+``--coverage-check``: how near the all-"false" path sheds candidates to local search). A
+histogram of questions per phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
 
-Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--exact-bound-nodes N] [--out PATH]``
+Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--exact-bound-nodes N] [--coverage-check] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -61,17 +62,73 @@ def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
     return asked
 
 
-def spine(ix, hidden: int, criterion: str) -> list[int]:
-    """The candidates before each question of one game: on the all-"false" and all-"true"
-    paths, the lopsided states where the questions beyond log2(n) are lost."""
+def spine(ix, hidden: int, criterion: str) -> tuple[list[int], list[int]]:
+    """The candidates before each question of one game, and the scenes asked: on the
+    all-"false" and all-"true" paths, the lopsided states where the questions beyond log2(n)
+    are lost."""
     from rulelang.search import VersionSpace, next_scene
 
-    vs, sizes = VersionSpace.everything(ix), []
+    vs, sizes, asked = VersionSpace.everything(ix), [], []
     while len(vs) > 1:
         sizes.append(len(vs))
         q = next_scene(vs, criterion=criterion)
+        asked.append(int(q.scene_id))
         vs = vs.observe(q.scene_id, bool(ix.labels_of(hidden, [q.scene_id])[0]))
-    return sizes
+    return sizes, asked
+
+
+def two_path_model(n: int, false_path: list[int], true_path: list[int]) -> float:
+    """The mean of the cheapest tree with the policy's all-"false" and all-"true" paths (their
+    states' sizes) and a balanced subtree wherever a path is left: how much of a policy's
+    mean its two lopsided paths explain."""
+    from rulelang.search.sweep import fewest_total_questions
+
+    assert false_path[0] == true_path[0] == n and false_path[1] + true_path[1] == n  # the root splits them
+    total = n
+    for sizes in (false_path, true_path):
+        sizes = sizes + [1]  # the hidden phenomenon's leaf
+        total += sum(sizes[1:-1]) + sum(fewest_total_questions(a - b) for a, b in zip(sizes[1:], sizes[2:]))
+    return total / n
+
+
+COVERAGE_STEPS = (2, 3, 5, 8, 12, 18)
+
+
+def coverage_check(ix, false_path_scenes: list[int], hidden: int) -> list[dict]:
+    """How much better the all-"false" path could shed candidates: after the root's question,
+    for ``k`` more questions, the candidates our path leaves against the fewest that greedy
+    k-coverage and then 1-swap local search find (a dense scene x candidate matrix, about
+    2 GB). Evidence of how near the path is to the best, not a bound."""
+    ids = np.arange(ix.n_classes)
+    side = ids[~ix.labels_of_many(ids, false_path_scenes[0])]
+    side = side[side != hidden]
+    scenes = ix.distinct_scenes
+    hits = np.unpackbits(ix.index[scenes].view(np.uint8), axis=1, bitorder="little")[:, :ix.n_classes][:, side]
+    m = hits.astype(np.float32)
+    del hits
+
+    def left(chosen) -> np.ndarray:
+        return (m[chosen].sum(axis=0) == 0).astype(np.float32) if chosen else np.ones(m.shape[1], np.float32)
+
+    out = []
+    for k in COVERAGE_STEPS:
+        chosen = []
+        for _ in range(k):  # greedy
+            chosen.append(int(np.argmax(m @ left(chosen))))
+        greedy = int(left(chosen).sum())
+        best, improved, rounds = greedy, True, 0
+        while improved and rounds < 5:  # 1-swap local search
+            improved, rounds = False, rounds + 1
+            for i in range(k):
+                rest = chosen[:i] + chosen[i + 1:]
+                unc = left(rest)
+                gain = m @ unc
+                j = int(np.argmax(gain))
+                if int(unc.sum() - gain[j]) < best:
+                    chosen, best, improved = rest[:i] + [j] + rest[i:], int(unc.sum() - gain[j]), True
+        ours = int(sum(1 for c in side if not ix.labels_of(int(c), false_path_scenes[1:k + 1]).any()))
+        out.append({"k": k, "ours": ours, "greedy": greedy, "local_search": best})
+    return out
 
 
 def time_next_scene(states, criterion: str, runs: int) -> list[float]:
@@ -127,6 +184,8 @@ def main() -> int:
     ap.add_argument("--exact-bound-nodes", type=int, default=0, metavar="N",
                     help="also prove a bound by branch and bound on the certificate's classes, N nodes "
                          "(400: about 5 minutes)")
+    ap.add_argument("--coverage-check", action="store_true",
+                    help="compare the all-false path's shedding with k-coverage by local search (~2 GB, a few minutes)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
@@ -173,7 +232,9 @@ def main() -> int:
         replays[name] = {c: replay(ix, c, name, states if name == "cover" else None) for c in games}
         assert all(s.queries[c] == q for c, q in replays[name].items()), f"{name}: sweep and replay disagree"
     ends = {"false": plan.hidden, "true": int(np.flatnonzero(ix.true_counts == ix.n_scenes)[0])}
-    spines = {name: {path: spine(ix, c, name) for path, c in ends.items()} for name in POLICIES}
+    played = {name: {path: spine(ix, c, name) for path, c in ends.items()} for name in POLICIES}
+    spines = {name: {path: sizes for path, (sizes, _) in paths.items()} for name, paths in played.items()}
+    coverage = coverage_check(ix, played["cover"]["false"][1], plan.hidden) if args.coverage_check else None
     next_ms = {name: [1000 * t for t in time_next_scene(states, name, 3 if args.quick else 5)] for name in POLICIES}
 
     t0 = time.perf_counter()
@@ -212,6 +273,7 @@ def main() -> int:
             "replayed_games": replays[name],
             "beyond_15": {"phenomena": int((s.played > 15).sum()),
                           "questions_per_phenomenon": float(np.maximum(s.played - 15, 0).sum()) / ix.n_classes},
+            "two_path_model_mean": two_path_model(ix.n_classes, spines[name]["false"], spines[name]["true"]),
             "spines": {path: {"questions": len(sizes), "candidates_per_phenomenon": sum(sizes) / ix.n_classes,
                               "candidates": sizes} for path, sizes in spines[name].items()}}
             for name, s in sweeps.items()},
@@ -223,6 +285,7 @@ def main() -> int:
                  "load_s": book_s, "shipped": load_book(shipped_path(ix), ix) is not None, "rebuilt": rebuilt},
         "plan": {"scenes": len(plan), "least_cover": plan.least, "takes_over_at": plan.start, "state_classes": int(plan.elements.shape[0]),
                  "build_or_load_s": plan_s},
+        "coverage_check": coverage,
         "information_bound": new.information_bound, "mean_bound_any_strategy": new.mean_bound,
         "mean_bound_with_deepest": {"depth": deepest, "mean": fewest_total_questions(ix.n_classes, deepest) / ix.n_classes},
         "lower_bound_any_strategy": lb.bound, "lower_bound_relaxation": lb.relaxation,
@@ -252,7 +315,13 @@ def main() -> int:
         print(f"  {name:>5}: {(s.played > 15).sum():,} phenomena asked more than 15 carry "
               f"{np.maximum(s.played - 15, 0).sum() / ix.n_classes:.3f} questions per phenomenon beyond 15; " + "; ".join(
             f"the all-'{path}' path {len(sizes)} questions, its states hold {sum(sizes) / ix.n_classes:.2f} "
-            f"candidates per phenomenon" for path, sizes in spines[name].items()))
+            f"candidates per phenomenon" for path, sizes in spines[name].items())
+              + f"; those two paths with every other subtree balanced: mean "
+              f"{two_path_model(ix.n_classes, spines[name]['false'], spines[name]['true']):.3f}")
+    if coverage is not None:
+        print("  the all-'false' path after the root, candidates left after k more questions (ours / greedy "
+              "k-coverage / 1-swap local search): " + ", ".join(
+                  f"k={c['k']}: {c['ours']:,} / {c['greedy']:,} / {c['local_search']:,}" for c in coverage))
     print(f"  book: {len(book)} states of more than {book.above} candidates, {book.candidates} splits "
           f"scored at each; rollout saves {book.gains.sum() / ix.n_classes:.3f} questions per phenomenon; "
           f"loaded in {book_s:.2f} s" + ("" if rebuilt is None else f"; rebuilt in {rebuilt['build_s']:.0f} s, "
