@@ -47,34 +47,27 @@ TARGET_NEXT_MS = 50.0
 POLICIES = ("cover", "gain")
 
 
-def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
-    """One game, question by question, with the public API (``states`` collects the version spaces)."""
+def game(ix, hidden: int, criterion: str) -> tuple[list, list[int]]:
+    """One game, question by question, with the public API: the version space before each
+    question and the scenes asked."""
     from rulelang.search import VersionSpace, next_scene
 
-    vs, asked = VersionSpace.everything(ix), 0
+    vs, states, asked = VersionSpace.everything(ix), [], []
     while len(vs) > 1:
-        if states is not None:
-            states.append(vs)
-        q = next_scene(vs, criterion=criterion)
-        vs = vs.observe(q.scene_id, bool(ix.labels_of(hidden, [q.scene_id])[0]))
-        asked += 1
-    assert vs.ids.tolist() == [hidden]
-    return asked
-
-
-def spine(ix, hidden: int, criterion: str) -> tuple[list[int], list[int]]:
-    """The candidates before each question of one game, and the scenes asked: on the
-    all-"false" and all-"true" paths, the lopsided states where the questions beyond log2(n)
-    are lost."""
-    from rulelang.search import VersionSpace, next_scene
-
-    vs, sizes, asked = VersionSpace.everything(ix), [], []
-    while len(vs) > 1:
-        sizes.append(len(vs))
+        states.append(vs)
         q = next_scene(vs, criterion=criterion)
         asked.append(int(q.scene_id))
         vs = vs.observe(q.scene_id, bool(ix.labels_of(hidden, [q.scene_id])[0]))
-    return sizes, asked
+    assert vs.ids.tolist() == [hidden]
+    return states, asked
+
+
+def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
+    """The questions of one game (``states`` collects its version spaces)."""
+    seen, asked = game(ix, hidden, criterion)
+    if states is not None:
+        states.extend(seen)
+    return len(asked)
 
 
 def two_path_model(n: int, false_path: list[int], true_path: list[int]) -> float:
@@ -185,7 +178,7 @@ def main() -> int:
                     help="also prove a bound by branch and bound on the certificate's classes, N nodes "
                          "(400: about 5 minutes)")
     ap.add_argument("--coverage-check", action="store_true",
-                    help="compare the all-false path's shedding with k-coverage by local search (~2 GB, a few minutes)")
+                    help="compare the all-false path's shedding with k-coverage by local search (~2 GB, under a minute)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
@@ -232,8 +225,9 @@ def main() -> int:
         replays[name] = {c: replay(ix, c, name, states if name == "cover" else None) for c in games}
         assert all(s.queries[c] == q for c, q in replays[name].items()), f"{name}: sweep and replay disagree"
     ends = {"false": plan.hidden, "true": int(np.flatnonzero(ix.true_counts == ix.n_scenes)[0])}
-    played = {name: {path: spine(ix, c, name) for path, c in ends.items()} for name in POLICIES}
-    spines = {name: {path: sizes for path, (sizes, _) in paths.items()} for name, paths in played.items()}
+    # the all-"false" and all-"true" paths: the lopsided states where the questions beyond log2(n) are lost
+    played = {name: {path: game(ix, c, name) for path, c in ends.items()} for name in POLICIES}
+    spines = {name: {path: [len(vs) for vs in seen] for path, (seen, _) in paths.items()} for name, paths in played.items()}
     coverage = coverage_check(ix, played["cover"]["false"][1], plan.hidden) if args.coverage_check else None
     next_ms = {name: [1000 * t for t in time_next_scene(states, name, 3 if args.quick else 5)] for name in POLICIES}
 
