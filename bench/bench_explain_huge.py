@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python bench/bench_explain_huge.py --universe odeen-8
 
 What it measures: the one-off build of the dialect's classes by streaming every scene
-(``rulelang.search.streamed.class_index``, what the disk cache then keeps), with its peak
+(``rulelang.search.index.class_index``, what the disk cache then keeps), with its peak
 memory; then ``explain`` on 32-scene tables (random scenes, labelled by a random
 non-constant phenomenon), where the candidates run on the table's scenes directly: median
 over the tables against the target (<= 50 ms), the next question's time, and a check that
@@ -25,7 +25,8 @@ import numpy as np
 from _common import stats, verdict, write_result
 from rulelang.checker import label
 from rulelang.search import Table, explain
-from rulelang.search.streamed import ask, class_index
+from rulelang.search.active import ask
+from rulelang.search.index import class_index
 from rulelang.stream import scenes_of
 from rulelang.worldfile import load_universe
 

@@ -37,11 +37,14 @@ import numpy as np
 from . import split_kernels as K
 from .book import ABOVE, opening_book
 from .cover import applicable_plan
+from .index import ClassIndex
 from .tree import INDEX_ABOVE
 from .versionspace import VersionSpace
 
 CRITERIA = ("cover", "gain", "minimax")
 PRIORS = ("uniform", "simplicity")
+#: Scenes a question is chosen among by :func:`ask`, on a universe without a scene index.
+POOL = 4096
 
 
 @dataclass(frozen=True)
@@ -167,3 +170,50 @@ def count_true(vs: VersionSpace, scenes: np.ndarray) -> np.ndarray:
     if len(vs) > INDEX_ABOVE or "class_rows" not in ix.__dict__:
         return K.split_counts(ix.index, vs.bits, np.flatnonzero(vs.bits).astype(np.int64), scenes)
     return K.member_counts(ix.class_rows, vs.ids, ix.n_scenes)[scenes]
+
+
+def ask(vs, *, criterion: str = "cover", prior: str = "uniform", exclude: np.ndarray | None = None,
+        seed: int = 0, pool: int = POOL) -> Query | None:
+    """The next scene to ask: :func:`next_scene` where the scene index exists, else (a
+    :class:`~rulelang.search.index.ClassIndex`) the best of a seeded random pool of
+    scenes (plus the simplest ones), by information gain or minimax (``cover`` plans over
+    every scene, so it falls back to gain)."""
+    ix = vs.index
+    if not isinstance(ix, ClassIndex):
+        return next_scene(vs, criterion=criterion, prior=prior, exclude=exclude)
+    if criterion not in CRITERIA or prior not in PRIORS:
+        raise ValueError(f"criterion must be one of {CRITERIA}, prior one of {PRIORS}")
+    if criterion not in ("gain", "minimax"):  # a planned cover needs every scene: the gain here
+        criterion = "gain"
+    n = len(vs)
+    if n < 2:
+        return None
+    u = ix.universe
+    rng = np.random.default_rng([seed, n])
+    ids = np.unique(np.concatenate([np.arange(min(pool // 8, u.n_scenes), dtype=np.int64),
+                                    rng.integers(0, u.n_scenes, size=pool, dtype=np.int64)]))
+    if exclude is not None and len(exclude):
+        ids = ids[~np.isin(ids, np.asarray(exclude, dtype=np.int64))]
+    if ids.size == 0:
+        return None
+    from rulelang.stream import scenes_of
+
+    scenes = scenes_of(u, ids)
+    rows = ix.labels(scenes, vs.ids)  # candidates x pool, packed
+    labels = np.unpackbits(rows.view(np.uint8), axis=1, count=ids.size).astype(bool)
+    weights = ix.prior_weights[vs.ids].astype(np.float64) if prior == "simplicity" else np.ones(n)
+    counts = labels.sum(axis=0)
+    if criterion == "gain":
+        mass = weights @ labels / weights.sum()
+        score = np.abs(2 * mass - 1)
+        p_of = mass
+    else:
+        score = np.abs(2 * counts - n).astype(np.float64)
+        p_of = counts / n
+    pieces = (scenes != 0).sum(axis=1)
+    best = int(np.lexsort((ids, pieces, score))[0])  # ties: the simplest scene
+    k = int(counts[best])
+    if k in (0, n):
+        return None
+    return Query(u.format_scene(scenes[best]), int(ids[best]), k, n - k, entropy(float(p_of[best])),
+                 max(k, n - k), criterion, prior)

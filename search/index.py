@@ -7,6 +7,14 @@ an AND of a few such rows, and "how many candidates would answer true" a popcoun
 
 Building it means building the dialect's semantics matrix and transposing its class rows
 (a few seconds); :func:`dialect_index` builds it once per process.
+
+Where the scene index would not fit (one bit per class and scene: 170 MB for Odeen, 410 GB
+for ``odeen-10``), :class:`ClassIndex` keeps only the classes (found once by the streamed
+enumeration, :mod:`rulelang.stream`, and kept in the disk cache like the index) and their
+canonical rules compiled into one program. A table's version space is then the classes
+whose rules, run on the table's scenes, give the table's labels; the next question is
+chosen among a seeded random pool of scenes (:func:`rulelang.search.active.ask`),
+labelled the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import numpy as np
 
 from rulelang import bits, progress
 from rulelang.ast import Rule, size
+from rulelang.checker import Program, compile_rules, run
 from rulelang.universe import ODEEN, Universe
 
 
@@ -225,10 +234,115 @@ def load_from_cache(universe: Universe) -> DialectIndex | None:
                     arrays["true_counts"], index, start)
 
 
+#: The kind of the classes' copies in the disk cache, where there is no scene index.
+CLASSES_CACHE_KIND = "dialect-classes"
+
+
+@dataclass(frozen=True, eq=False)
+class ClassIndex(DialectIndex):
+    """A :class:`DialectIndex` without its scene index (``index`` has no rows): every
+    per-class array is there, and labels come from running the compiled canonical rules."""
+
+    program: Program | None = field(default=None, compare=False)
+
+    @property
+    def n_scenes(self) -> int:
+        return self.universe.n_scenes
+
+    @property
+    def n_words(self) -> int:
+        return self.valid.shape[0]
+
+    def labels(self, scenes: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+        """``uint64[C, ceil(n / 64)]`` rule-major rows: each class's labels on ``scenes``
+        (glyph indices ``uint8[n, length]``); only the rows of ``ids`` when given."""
+        rows = run(self.program, scenes, parallel=scenes.shape[0] > 1024).words
+        return rows if ids is None else rows[ids]
+
+    def mismatches(self, scenes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """``int64[C]``: how many of the labels each class contradicts."""
+        if scenes.shape[0] == 0:
+            return np.zeros(self.n_classes, dtype=np.int64)
+        rows = self.labels(scenes)
+        want = np.zeros(rows.shape[1] * 8, dtype=np.uint8)
+        want[: (labels.size + 7) // 8] = np.packbits(np.asarray(labels, dtype=bool))
+        return bits.row_popcounts(rows ^ want.view(np.uint64)[None, :])
+
+    @cached_property
+    def class_rows(self) -> np.ndarray:
+        raise NotImplementedError("no rows over every scene: the universe is too large")
+
+    @cached_property
+    def distinct_scenes(self) -> np.ndarray:
+        raise NotImplementedError("no scene index: the universe is too large")
+
+
+def build_class_index(universe: Universe, executor=None) -> ClassIndex:
+    """The classes of ``universe``'s dialect by streaming every scene (the one-off cost)."""
+    from rulelang.enumerate import Dialect
+
+    start = time.perf_counter()
+    dialect = Dialect(universe, executor)
+    cls = dialect.classes
+    return assemble_classes(universe, dialect.rules, cls.canonical, cls.sizes,
+                            dialect.true_counts[cls.canonical], start)
+
+
+def assemble_classes(universe: Universe, all_rules, canon: np.ndarray, members: np.ndarray,
+                     true_counts: np.ndarray, start: float) -> ClassIndex:
+    """A :class:`ClassIndex` from its stored arrays."""
+    from rulelang.printer import format_rule
+
+    rules = tuple(all_rules[i] for i in canon)
+    n_words = (len(rules) + 63) // 64
+    flags = np.zeros(n_words * 64, dtype=bool)
+    flags[: len(rules)] = True
+    arrays = dict(words=np.array([size(r) for r in rules], dtype=np.int64),
+                  members=np.asarray(members, dtype=np.int64),
+                  true_counts=np.asarray(true_counts, dtype=np.int64),
+                  index=np.zeros((0, n_words), dtype=np.uint64),
+                  valid=np.packbits(flags, bitorder="little").view(np.uint64).copy(),
+                  scene_order=np.zeros(0, dtype=np.int64))
+    for a in arrays.values():
+        a.setflags(write=False)
+    return ClassIndex(universe=universe, rules=rules, texts=tuple(format_rule(r) for r in rules),
+                      canonical=np.asarray(canon, dtype=np.int64), **arrays,
+                      build_seconds=time.perf_counter() - start,
+                      program=compile_rules(list(rules), universe))
+
+
+def class_sources() -> tuple:
+    """The modules whose code decides the classes of a streamed dialect (the cache's fingerprint)."""
+    import sys
+
+    from rulelang import ast, checker, enumerate, label_kernels, printer, stream, stream_kernels, universe
+
+    return (ast, universe, printer, checker, label_kernels, stream, stream_kernels, enumerate,
+            sys.modules[__name__])
+
+
+def class_index(universe: Universe, *, disk_cache: bool = True, executor=None) -> ClassIndex:
+    """The classes of ``universe``'s dialect: from the disk cache, else streamed (and kept)."""
+    from rulelang.enumerate import dialect_rules
+
+    from . import cache
+
+    start = time.perf_counter()
+    arrays = cache.load(CLASSES_CACHE_KIND, universe, class_sources()) if disk_cache else None
+    if arrays is not None and arrays["members"].shape == arrays["canonical"].shape == arrays["true_counts"].shape:
+        return assemble_classes(universe, dialect_rules(universe), arrays["canonical"], arrays["members"],
+                                arrays["true_counts"], start)
+    ix = build_class_index(universe, executor)
+    if disk_cache:
+        cache.save(CLASSES_CACHE_KIND, universe, class_sources(),
+                   {"canonical": ix.canonical, "members": ix.members, "true_counts": ix.true_counts})
+    return ix
+
+
 def fits(universe: Universe) -> bool:
     """Whether the scene index of ``universe`` can be built (its dialect's matrix fits in
     memory); where not, :func:`dialect_index` gives a
-    :class:`~rulelang.search.streamed.ClassIndex`, which checks candidates on a table's scenes."""
+    :class:`ClassIndex`, which checks candidates on a table's scenes."""
     from rulelang.enumerate import dialect_rules
     from rulelang.stream import matrix_fits
 
@@ -248,8 +362,6 @@ def dialect_index(universe: Universe = ODEEN, *, disk_cache: bool = True) -> Dia
     """
     with _LOCK:
         if universe not in _CACHE and not fits(universe):
-            from .streamed import class_index
-
             _CACHE[universe] = class_index(universe, disk_cache=disk_cache)
         if universe not in _CACHE:
             found = load_from_cache(universe) if disk_cache else None

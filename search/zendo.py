@@ -35,7 +35,7 @@ from rulelang.printer import format_rule
 from rulelang.universe import ODEEN, Universe
 
 from .index import DialectIndex, dialect_index
-from .streamed import ask
+from .active import ask
 from .table import Table
 from .versionspace import explain
 

@@ -69,7 +69,7 @@ def _positive(text: str) -> int:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.io import read_text
     from rulelang.search import explain, read_table, synthesize
-    from rulelang.search.streamed import ask
+    from rulelang.search.active import ask
 
     color = use_color(args, out)
     if not 0.0 < args.noise < 0.5:
