@@ -19,6 +19,7 @@ import numpy as np
 from ..checker import LabelRows, compile_rules, run
 from ..enumerate import Classes, Dialect
 from ..stream import scenes_of
+from .sampling import uniform_samples
 
 #: Scenes in the pool (a pool matrix of ``rules x POOL / 8`` bytes: 100 MB for the Odeen dialect).
 POOL = 1 << 15
@@ -35,8 +36,6 @@ class Pool:
     """The dialect seen on a pool of scenes: quacks like a :class:`Dialect` for the table makers."""
 
     def __init__(self, dialect: Dialect, seed: int, size: int = POOL) -> None:
-        from .tables import uniform_samples
-
         self.dialect = dialect
         n = dialect.universe.n_scenes
         self.ids = np.sort(uniform_samples(seed, "pool", 0, 1, min(size, n), n)[0].astype(np.int64))

@@ -130,6 +130,14 @@ def sample_rows(raw, n_pop):
     return out
 
 
+def uniform_samples(seed: int, stream: str, part: int, n_rows: int, k: int, n_scenes: int) -> np.ndarray:
+    """``uint32[n_rows, k]``: per row, ``k`` distinct uniform scenes in random order."""
+    if n_rows == 0 or k == 0:
+        return np.zeros((n_rows, k), dtype=np.uint32)
+    raw = raw_words(seed, stream, part, n_rows * k).reshape(n_rows, k)
+    return sample_rows(raw, n_scenes)
+
+
 @kernel
 def sample_from(raw, pool, k, out):
     """``k`` distinct items of ``pool`` (``int64``) in uniform random order, into ``out``."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..bits import valid_row
 from ..enumerate import Dialect
-from .sampling import raw_words, sample_from, sample_rows
+from .sampling import raw_words, sample_from, uniform_samples
 from .table_kernels import column_counts, informative_tables
 
 TABLE_KINDS = ("random", "balanced", "informative")
@@ -54,14 +54,6 @@ def labels_of(dialect: Dialect, rules: np.ndarray, scenes: np.ndarray) -> np.nda
     s = scenes.astype(np.int64)
     byte = packed[np.asarray(rules, dtype=np.int64)[:, None], s >> 3]
     return ((byte >> (7 - (s & 7)).astype(np.uint8)) & 1).astype(bool)
-
-
-def uniform_samples(seed: int, stream: str, part: int, n_rows: int, k: int, n_scenes: int) -> np.ndarray:
-    """``uint32[n_rows, k]``: per row, ``k`` distinct uniform scenes in random order."""
-    if n_rows == 0 or k == 0:
-        return np.zeros((n_rows, k), dtype=np.uint32)
-    raw = raw_words(seed, stream, part, n_rows * k).reshape(n_rows, k)
-    return sample_rows(raw, n_scenes)
 
 
 def balanced_tables(dialect: Dialect, rules: np.ndarray, seed: int, part: int, k: int) -> np.ndarray:
