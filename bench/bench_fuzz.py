@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python bench/bench_fuzz.py              # 100,000 inputs (about 15-25 min here)
     .venv/bin/python bench/bench_fuzz.py --quick      # 10,000 inputs
 
-The inputs (:mod:`rulelang.harness.fuzz`, one seed): rules printed from random syntax trees
+The inputs (:mod:`rulelang.cli.fuzz`, one seed): rules printed from random syntax trees
 with odd spacing, comments, labels and CRLF; the same mutated; word soup; rules of
 200-2,000 terms or as deeply nested; huge words and numbers; random text; scene lines and
 tables, good and broken. Each goes through :func:`rulelang.cli.main` like a user's command.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from _common import ROOT, stats, write_result  # bench/ is on sys.path: the folder of the script
 from rulelang.cli import build_parser, main  # noqa: E402
-from rulelang.harness.fuzz import Campaign  # noqa: E402
+from rulelang.cli.fuzz import Campaign  # noqa: E402
 from rulelang.progress import Progress  # noqa: E402
 
 EXAMPLES = ROOT / "examples"

@@ -94,7 +94,7 @@ from search_fixtures import index  # noqa: E402,F401 - the dialect index, for ex
 
 
 def test_a_fuzz_campaign_through_check_fmt_eval_and_explain_finds_no_failure(index, tmp_path):
-    from rulelang.harness.fuzz import campaign
+    from rulelang.cli.fuzz import campaign
 
     tally = campaign(300, seed=16, workdir=tmp_path)
     assert tally.tried == 300 and set(tally.commands) == {"check", "fmt", "eval", "explain"}
@@ -105,7 +105,7 @@ def test_a_fuzz_campaign_through_check_fmt_eval_and_explain_finds_no_failure(ind
 
 
 def test_the_fuzz_campaign_is_the_same_for_the_same_seed(index, tmp_path):
-    from rulelang.harness.fuzz import campaign
+    from rulelang.cli.fuzz import campaign
 
     a = campaign(40, seed=5, workdir=tmp_path).to_json()
     b = campaign(40, seed=5, workdir=tmp_path).to_json()

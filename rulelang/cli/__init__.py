@@ -5,6 +5,7 @@ Each subcommand lives in its own module of this package, with ``register(subpars
 so that ``rulelang --help`` and quick commands start fast. The engines
 (:mod:`rulelang.search`, :mod:`rulelang.interp`) are imported lazily by the subcommands that
 need them; a neural command without torch installed says, in one line, how to install it.
+:mod:`rulelang.cli.fuzz` is no subcommand: it drives this command line with generated inputs.
 
 Exit codes: 0 clean, 1 findings (a parse error, a rule contradicted by a labelled scene),
 2 usage, I/O or internal error.

@@ -199,7 +199,7 @@ class Campaign:
     """Runs inputs through the command line in ``workdir`` and keeps the :class:`Tally`."""
 
     def __init__(self, workdir: Path, seed: int = 0) -> None:
-        from ..cli import build_parser
+        from . import build_parser
 
         self.dir = Path(workdir)
         self.rng = random.Random(seed)
@@ -213,7 +213,7 @@ class Campaign:
         return str(path)
 
     def run(self, argv: list[str], check: Callable[[int, str], str | None] | None = None) -> tuple[int, str]:
-        from ..cli import main
+        from . import main
 
         out, err = io.StringIO(), io.StringIO()
         start = time.perf_counter()
