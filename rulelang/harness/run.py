@@ -102,6 +102,17 @@ def classify_answers(judge: Judge, hidden: np.ndarray, outcome: Outcome) -> dict
             "correct": correct}
 
 
+def _sample_measures(judge: Judge | DirectJudge, hidden: np.ndarray, ev_scenes: np.ndarray, truth: np.ndarray,
+                     sample: np.ndarray, has_sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """T-Acc and NRS on the evaluation sample, per task (0 and false where the learner gave no labels)."""
+    t_acc = np.where(has_sample, judge.t_acc(sample, truth), 0.0)
+    nrs = np.zeros(len(has_sample), dtype=bool)
+    idx = np.flatnonzero(has_sample)
+    if idx.size:
+        nrs[idx] = judge.nrs_sample(hidden[idx], ev_scenes[idx], sample[idx])
+    return t_acc, nrs
+
+
 def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcome: Outcome) -> dict[str, Any]:
     """Every measure, per task (arrays) — see :mod:`rulelang.measures`."""
     n = len(outcome.answers)
@@ -143,11 +154,7 @@ def score(judge: Judge, hidden: np.ndarray, tables: Any, evaluation: Any, outcom
             rows[t] = novel_rows[j]
             has_rows[t] = True
 
-    t_acc_sample = np.where(has_sample, judge.t_acc(sample, truth), 0.0)
-    nrs_sample = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(has_sample)
-    if idx.size:
-        nrs_sample[idx] = judge.nrs_sample(hidden[idx], ev_scenes[idx], sample[idx])
+    t_acc_sample, nrs_sample = _sample_measures(judge, hidden, ev_scenes, truth, sample, has_sample)
     nrs_all = np.zeros(n, dtype=bool)
     t_acc_all = np.zeros(n)
     idx = np.flatnonzero(has_rows)
@@ -191,11 +198,7 @@ def score_direct(judge: DirectJudge, hidden: np.ndarray, tables: Any, evaluation
         else:
             sample[t] = judge.rule_labels(rule_of[t], ev_scenes[t])
         has_sample[t] = True
-    t_acc_sample = np.where(has_sample, judge.t_acc(sample, truth), 0.0)
-    nrs_sample = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(has_sample)
-    if idx.size:
-        nrs_sample[idx] = judge.nrs_sample(hidden[idx], ev_scenes[idx], sample[idx])
+    t_acc_sample, nrs_sample = _sample_measures(judge, hidden, ev_scenes, truth, sample, has_sample)
     t_acc_all = np.zeros(n)
     tasks = sorted(rule_of)
     if tasks:
