@@ -24,6 +24,10 @@ Under the uniform prior ``"gain"`` and ``"minimax"`` pick the scene with ``k`` n
 phenomenon labels alike stand in through one of them: 93,717 distinct of Odeen's 117,649);
 among equally good scenes the simplest wins (fewest pieces, then scene order), so answers
 are deterministic and easy to read.
+
+:func:`ask` is the question on any universe: :func:`next_scene` where the scene index
+exists, else the best of a seeded random pool of scenes, each labelled by running the
+candidates' rules (:class:`~rulelang.search.index.ClassIndex`).
 """
 
 from __future__ import annotations
