@@ -292,11 +292,20 @@ def test_every_answer_is_reported_as_the_simplest_rule_of_its_phenomenon(data, j
 def test_bench_help_lists_every_registered_solver(capsys):
     register("my-own-solver", Labeller)
     code = main(["bench", "--help"], io.StringIO())
-    text = " ".join(capsys.readouterr().out.split())
+    lines = capsys.readouterr().out.splitlines()
     assert code == 0
-    for name in available():
-        assert name in text
-    assert "my-own-solver" in text and "isearch" in text and "crn" in text
+    for name in available():  # whole, on one line: the wrapping never breaks a name at its hyphen
+        assert any(name in line for line in lines), name
+    assert {"my-own-solver", "isearch", "crn", "emp-l"} <= set(available())
+
+
+def test_bench_help_never_breaks_a_solver_name_at_its_hyphen():
+    from rulelang.cli.bench import _Help
+
+    text = "a registered solver (constant, crn, emp-l, emp-r, explain, isearch, my-own-solver)"
+    for width in range(20, len(text) + 1):
+        lines = _Help("rulelang bench")._split_lines(text, width)
+        assert " ".join(lines) == text and not any(line.endswith("-") for line in lines), width
 
 
 def test_bench_passes_interpreter_and_generator_files_to_the_solver(data, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
@@ -29,6 +30,10 @@ class _Help(argparse.HelpFormatter):
 
             return f"a registered solver ({', '.join(available())}) or 'module:attribute'"
         return super()._get_help_string(action)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # a solver's name is one word: argparse's wrapping would break "emp-l" at its hyphen
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
