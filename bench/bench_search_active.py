@@ -22,7 +22,7 @@ pairwise disjoint true scenes (issue 3), and the weighted bound of
 and bound on it); a bound on the mean of any questioner (the cheapest tree of 11,618
 leaves, with the phenomenon true nowhere as deep as the worst-case bound); and where the
 questions beyond 15 go (the all-"false" and all-"true" paths, and the mean they explain;
-``--coverage-check``: how near the all-"false" path sheds candidates to local search). A
+``--coverage-check``: how near the two paths shed candidates to local search). A
 histogram of questions per phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
 
 Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--exact-bound-nodes N] [--coverage-check] [--out PATH]``
@@ -84,20 +84,40 @@ def two_path_model(n: int, false_path: list[int], true_path: list[int]) -> float
     return total / n
 
 
-COVERAGE_STEPS = (2, 3, 5, 8, 12, 18)
+COVERAGE_STEPS = (2, 3, 5, 8, 12, 18, 25)
 
 
-def coverage_check(ix, false_path_scenes: list[int], hidden: int) -> list[dict]:
-    """How much better the all-"false" path could shed candidates: after the root's question,
-    for ``k`` more questions, the candidates our path leaves against the fewest that greedy
+def coverage_envelope(n: int, spines: dict, coverage: dict) -> float:
+    """The two-path model with each path's states shrunk by the best ratio local search found
+    against it (interpolated between the measured ``k``, held beyond them; never above 1): what
+    shedding as fast as the best coverage we can find, at every step, would buy."""
+    shrunk = {}
+    for path, sizes in spines.items():
+        ks = [c["k"] for c in coverage[path]]
+        ratios = [min(1.0, c["local_search"] / c["ours"]) for c in coverage[path]]
+        out = sizes[:2]  # the root and its answer: coverage starts after them
+        for i, size in enumerate(sizes[2:], start=2):
+            size = min(round(size * float(np.interp(i - 1, ks, ratios))), out[-1] - 1)
+            if size < 2:
+                break
+            out.append(size)
+        shrunk[path] = out
+    return two_path_model(n, shrunk["false"], shrunk["true"])
+
+
+def coverage_check(ix, path_scenes: list[int], end: int, path: str) -> list[dict]:
+    """How much better one lopsided path could shed candidates: after the root's question,
+    for ``k`` more questions, the candidates the path leaves against the fewest that greedy
     k-coverage and then 1-swap local search find (a dense scene x candidate matrix, about
-    2 GB). Evidence of how near the path is to the best, not a bound."""
+    2 GB). On the all-"false" path a scene sheds the candidates true on it, on the all-"true"
+    path those false on it. Evidence of how near the path is to the best, not a bound."""
+    truth = path == "true"
     ids = np.arange(ix.n_classes)
-    side = ids[~ix.labels_of_many(ids, false_path_scenes[0])]
-    side = side[side != hidden]
+    side = ids[ix.labels_of_many(ids, path_scenes[0]) == truth]
+    side = side[side != end]
     scenes = ix.distinct_scenes
     hits = np.unpackbits(ix.index[scenes].view(np.uint8), axis=1, bitorder="little")[:, :ix.n_classes][:, side]
-    m = hits.astype(np.float32)
+    m = (hits != truth).astype(np.float32)  # 1 where the scene sheds the candidate
     del hits
 
     def left(chosen) -> np.ndarray:
@@ -119,7 +139,7 @@ def coverage_check(ix, false_path_scenes: list[int], hidden: int) -> list[dict]:
                 j = int(np.argmax(gain))
                 if int(unc.sum() - gain[j]) < best:
                     chosen, best, improved = rest[:i] + [j] + rest[i:], int(unc.sum() - gain[j]), True
-        ours = int(sum(1 for c in side if not ix.labels_of(int(c), false_path_scenes[1:k + 1]).any()))
+        ours = int(sum(1 for c in side if (ix.labels_of(int(c), path_scenes[1:k + 1]) == truth).all()))
         out.append({"k": k, "ours": ours, "greedy": greedy, "local_search": best})
     return out
 
@@ -178,7 +198,7 @@ def main() -> int:
                     help="also prove a bound by branch and bound on the certificate's classes, N nodes "
                          "(400: about 5 minutes)")
     ap.add_argument("--coverage-check", action="store_true",
-                    help="compare the all-false path's shedding with k-coverage by local search (~2 GB, under a minute)")
+                    help="compare the two paths' shedding with k-coverage by local search (~2 GB, about a minute)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
@@ -228,7 +248,9 @@ def main() -> int:
     # the all-"false" and all-"true" paths: the lopsided states where the questions beyond log2(n) are lost
     played = {name: {path: game(ix, c, name) for path, c in ends.items()} for name in POLICIES}
     spines = {name: {path: [len(vs) for vs in seen] for path, (seen, _) in paths.items()} for name, paths in played.items()}
-    coverage = coverage_check(ix, played["cover"]["false"][1], plan.hidden) if args.coverage_check else None
+    coverage = {path: coverage_check(ix, played["cover"][path][1], c, path) for path, c in ends.items()} \
+        if args.coverage_check else None
+    envelope = None if coverage is None else coverage_envelope(ix.n_classes, spines["cover"], coverage)
     next_ms = {name: [1000 * t for t in time_next_scene(states, name, 3 if args.quick else 5)] for name in POLICIES}
 
     t0 = time.perf_counter()
@@ -279,7 +301,7 @@ def main() -> int:
                  "load_s": book_s, "shipped": load_book(shipped_path(ix), ix) is not None, "rebuilt": rebuilt},
         "plan": {"scenes": len(plan), "least_cover": plan.least, "takes_over_at": plan.start, "state_classes": int(plan.elements.shape[0]),
                  "build_or_load_s": plan_s},
-        "coverage_check": coverage,
+        "coverage_check": coverage, "coverage_envelope_mean": envelope,
         "information_bound": new.information_bound, "mean_bound_any_strategy": new.mean_bound,
         "mean_bound_with_deepest": {"depth": deepest, "mean": fewest_total_questions(ix.n_classes, deepest) / ix.n_classes},
         "lower_bound_any_strategy": lb.bound, "lower_bound_relaxation": lb.relaxation,
@@ -312,10 +334,12 @@ def main() -> int:
             f"candidates per phenomenon" for path, sizes in spines[name].items())
               + f"; those two paths with every other subtree balanced: mean "
               f"{two_path_model(ix.n_classes, spines[name]['false'], spines[name]['true']):.3f}")
-    if coverage is not None:
-        print("  the all-'false' path after the root, candidates left after k more questions (ours / greedy "
+    for way, steps in (coverage or {}).items():
+        print(f"  the all-'{way}' path after the root, candidates left after k more questions (ours / greedy "
               "k-coverage / 1-swap local search): " + ", ".join(
-                  f"k={c['k']}: {c['ours']:,} / {c['greedy']:,} / {c['local_search']:,}" for c in coverage))
+                  f"k={c['k']}: {c['ours']:,} / {c['greedy']:,} / {c['local_search']:,}" for c in steps))
+    if envelope is not None:
+        print(f"  the two-path model with both paths shrunk to local search's best ratios at every step: mean {envelope:.3f}")
     print(f"  book: {len(book)} states of more than {book.above} candidates, {book.candidates} splits "
           f"scored at each; rollout saves {book.gains.sum() / ix.n_classes:.3f} questions per phenomenon; "
           f"loaded in {book_s:.2f} s" + ("" if rebuilt is None else f"; rebuilt in {rebuilt['build_s']:.0f} s, "
