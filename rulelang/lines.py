@@ -10,7 +10,13 @@ can give back everything a user wrote.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, NamedTuple, Sequence
+
+#: What ends a line: ``"\r\n"``, ``"\n"`` or ``"\r"``, as in editors and the Language Server
+#: Protocol. Not the other breaks ``str.splitlines`` knows (form feed, U+2028, ...): an
+#: editor shows them inside a line, so a file's line numbers must not count them.
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Line(NamedTuple):
@@ -48,9 +54,21 @@ def entry_lines(lines: Sequence[str]) -> Iterator[Line]:
             yield Line(number, raw, code, comment)
 
 
+def split_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """The lines of ``text``, split where an editor splits them (``_BREAK``); like
+    ``str.splitlines`` otherwise: a final line break starts no line, ``""`` has none."""
+    if keepends:
+        lines = [m.group() for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)]
+        return lines
+    lines = _BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def line_endings(text: str) -> list[str]:
-    """The line break ending each line of ``text`` (as ``str.splitlines`` splits it), so that
-    a rewritten file can keep them: ``"\r\n"``, ``"\n"``, ... and ``""`` for a last line
-    without one."""
-    return [line[len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")):]
-            if line else "" for line in text.splitlines(keepends=True)]
+    """The line break ending each line of ``text`` (:func:`split_lines`), so that a rewritten
+    file can keep them: ``"\r\n"``, ``"\n"``, ``"\r"``, and ``""`` for a last line without
+    one."""
+    ends = _BREAK.findall(text)
+    return ends + [""] * (len(split_lines(text)) - len(ends))

@@ -299,7 +299,7 @@ def parse(text: str, *, universe: Universe = ODEEN, dialect: bool = False,
         RulelangError: with line/column relative to ``text``; use
             :meth:`RulelangError.located` to place it in a file.
     """
-    if not any(line.split("#", 1)[0].strip() for line in text.splitlines()):
+    if not any(line.split("#", 1)[0].strip() for line in _lines(text)):
         raise RulelangError("empty rule", code="E004", line=1, column=1, end_column=2,
                             source_line=_lines(text)[0],
                             expected=("at_least", "exactly", "at_most", "zero", "not", "("))

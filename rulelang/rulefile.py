@@ -16,7 +16,7 @@ from typing import Sequence
 from . import progress
 from .ast import Rule
 from .errors import RulelangError, quoted
-from .lines import entry_lines, split_comment  # noqa: F401  (split_comment: part of this API)
+from .lines import entry_lines, split_comment, split_lines  # noqa: F401  (split_comment: part of this API)
 from .parser import parse
 from .printer import format_rule
 from .universe import ODEEN, Universe
@@ -64,7 +64,7 @@ class RuleFile:
 def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = ODEEN,
                     dialect: bool = False) -> RuleFile:
     """Parse every line of a rule file; never raises for bad lines (see ``errors``)."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     result = RuleFile(path=path, lines=lines)
     names: dict[str, int] = {}
     for line in progress.tracked(entry_lines(lines), f"reading {path}", len(lines), attrgetter("number")):
@@ -102,7 +102,8 @@ def parse_rule_file(text: str, path: str = "<input>", *, universe: Universe = OD
 def format_rule_file(rf: RuleFile, endings: Sequence[str] | None = None) -> str:
     """The file with every good rule in canonical form; everything else kept as written.
 
-    Lines with errors, blank lines and comments are reproduced unchanged. ``endings`` are the
+    Lines with errors, blank lines and comments are reproduced unchanged but for white space
+    at the end of a line, which is dropped (blank lines become empty). ``endings`` are the
     file's line breaks (:func:`rulelang.lines.line_endings` of its text), kept line by line;
     the file then ends with its most common line break. Without them every line ends in
     ``"\n"``.

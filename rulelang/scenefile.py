@@ -15,7 +15,7 @@ import numpy as np
 
 from . import progress
 from .errors import RulelangError, quoted
-from .lines import entry_lines
+from .lines import entry_lines, split_lines
 from .universe import ODEEN, Universe
 
 LABELS = {"true": True, "false": False}
@@ -69,7 +69,7 @@ def parse_scene_file(text: str, path: str = "<input>", *, universe: Universe = O
     The same scene given twice with different labels is an error (E204) on the later line;
     the earlier observation is kept.
     """
-    lines = text.splitlines()
+    lines = split_lines(text)
     result = SceneFile(path=path, lines=lines, universe=universe)
     seen: dict[str, tuple[bool, int]] = {}  # the first label given to each scene, and its line
     glyphs, length = frozenset(universe.glyphs), universe.length

@@ -56,9 +56,10 @@ __all__ = [
 
 # -- rule text ------------------------------------------------------------------------
 
-# Characters ``str.splitlines`` breaks on: kept out of comments, so that a generated rule
-# stays one line of a rule file (which splits its lines that way) wherever it has no "\n".
-_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# What ends a line of a rule file (:func:`rulelang.lines.split_lines`): kept out of comments,
+# so that a generated rule stays one line wherever it has no "\n". The other breaks
+# ``str.splitlines`` knows (form feed, U+2028, ...) stay in: they end no line.
+_LINE_BREAKS = "\n\r"
 
 #: White space the grammar ignores; the plain space first, so examples shrink to it.
 _SPACE = st.sampled_from([" ", "  ", "\t", "\n", " \n ", "\r\n", "\f"])

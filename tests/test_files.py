@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rulelang import strategies as rs
+from rulelang.lines import line_endings
 from rulelang.parser import parse
 from rulelang.printer import format_rule
 from rulelang.rulefile import format_rule_file, parse_rule_file, split_comment
@@ -47,6 +49,23 @@ def test_a_bad_line_is_reported_at_its_place_in_the_file_and_the_others_still_pa
     assert rf.errors[0].source_line == "bad: at_least1red"
     assert "line 2" in rf.errors[1].message
     assert rf.errors[0].diagnostic.render().startswith("rules.rl:5:6: error[E001]")
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"])
+def test_only_newlines_end_a_line_of_a_file_as_in_an_editor(brk):
+    """``str.splitlines`` also breaks at these; an editor shows them inside a line."""
+    rf = parse_rule_file(f"zero red  # a{brk} more words\r\nbogus\rat_least 1 red{brk}\nzero blue\n", "r.rl")
+    alone = parse_rule_file(f"at_least 1 red{brk}\n")  # line 3 on its own (a form feed is white space)
+    assert [(e.line, e.text) for e in rf.entries] == \
+        [(1, "zero red")] + [(3, e.text) for e in alone.entries] + [(4, "zero blue")]
+    assert [(e.code, e.line, e.column) for e in rf.errors] == \
+        [("E001", 2, 1)] + [(e.code, 3, e.column) for e in alone.errors]
+    assert [e.comment for e in rf.entries][0] == f"# a{brk} more words"
+    sf = parse_scene_file(f"A.b... true  # x{brk}y\nbvB... false\n")
+    assert [(e.line, e.label) for e in sf.entries] == [(1, True), (2, False)] and not sf.errors
+    text = f"zero   red # a{brk}b\r\nzero   blue\rbad{brk}x\n"
+    assert format_rule_file(parse_rule_file(text), line_endings(text)) == \
+        f"zero red  # a{brk}b\r\nzero blue\rbad{brk}x\n"
 
 
 def test_a_duplicate_name_keeps_the_first_rule():

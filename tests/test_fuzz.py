@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rulelang import strategies as rs
 from rulelang.enumerate import dialect_rules
 from rulelang.errors import RulelangError
+from rulelang.lines import split_lines
 from rulelang.parser import parse
 from rulelang.printer import format_rule
 from rulelang.rulefile import parse_rule_file
@@ -140,7 +141,7 @@ LINE = st.one_of(
 @given(st.lists(LINE, max_size=12).map("\n".join))
 def test_scene_files_never_raise_and_place_every_error_on_one_of_their_lines(text):
     result = parse_scene_file(text, "fuzz.scenes")
-    lines = text.splitlines()
+    lines = split_lines(text)
     for err in result.errors:
         assert err.code in SCENE_CODES and err.path == "fuzz.scenes"
         assert 1 <= err.line <= len(lines) and err.source_line == lines[err.line - 1]
@@ -155,7 +156,7 @@ def test_scene_files_never_raise_and_place_every_error_on_one_of_their_lines(tex
                 max_size=8).map("\n".join))
 def test_rule_files_never_raise_and_place_every_error_on_one_of_their_lines(text):
     result = parse_rule_file(text, "fuzz.rl")
-    lines = text.splitlines()
+    lines = split_lines(text)
     for err in result.errors:
         assert re.fullmatch(r"E\d{3}", err.code) and err.path == "fuzz.rl"
         assert 1 <= err.line <= len(lines) and err.source_line == lines[err.line - 1]

@@ -413,6 +413,79 @@ def test_invalid_utf8_in_a_message_becomes_diagnostics_and_the_server_keeps_serv
     assert any(f.get("id") == 3 and "error" not in f for f in frames)
 
 
+def test_every_request_gets_an_answer_even_a_bad_one():
+    """pygls alone drops requests whose params do not fit (the editor would wait forever)
+    and requests after shutdown; a change to a document never opened must not pop up an
+    error either."""
+    uri = "untitled:answers.rl"
+    position = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 5}}
+    requests = {
+        2: ("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": -1, "character": 0}}),
+        3: ("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": "x", "character": 0}}),
+        4: ("textDocument/completion", None),
+        5: ("textDocument/completion", {"textDocument": {"uri": "file:///no/such/never-opened.rl"},
+                                        "position": {"line": 0, "character": 0}}),
+        6: ("textDocument/completion", {**position, "position": {"line": 1000, "character": 0}}),
+        7: ("textDocument/completion", position),
+        8: ("shutdown", None),
+        9: ("textDocument/hover", position),
+        10: ("shutdown", None),
+    }
+    messages = [
+        _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {},
+                           "initializationOptions": {"classes": False}}}),
+        _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        _frame({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                "params": {"textDocument": {"uri": "untitled:never.rl", "version": 2},
+                           "contentChanges": [{"text": "zero rde"}]}}),
+        _frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "rulelang", "version": 1, "text": "zero \n"}}}),
+    ]
+    for rid, (method, params) in requests.items():
+        messages.append(_frame({"jsonrpc": "2.0", "id": rid, "method": method,
+                                **({} if params is None else {"params": params})}))
+    messages.append(_frame({"jsonrpc": "2.0", "method": "exit"}))
+    done = subprocess.run(SERVER, input=b"".join(messages), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    import io
+
+    frames = _read_frames(io.BytesIO(done.stdout))
+    answers = {f["id"]: f for f in frames if "id" in f and "method" not in f}
+    assert sorted(answers) == list(range(1, 11))
+    for rid in (2, 3, 4):
+        assert answers[rid]["error"]["code"] == -32602, answers[rid]
+    assert answers[5]["result"] is None  # never opened: not read from disk
+    assert answers[6]["result"]["items"] == []  # past the end of the document
+    assert "red" in [i["label"] for i in answers[7]["result"]["items"]]
+    assert "error" not in answers[8]
+    assert answers[9]["error"]["code"] == answers[10]["error"]["code"] == -32600
+    assert not [f for f in frames if f.get("method") == "window/showMessage"], frames
+    published = [f["params"]["uri"] for f in frames if f.get("method") == "textDocument/publishDiagnostics"]
+    assert "untitled:never.rl" not in published
+
+
+@pytest.mark.asyncio
+async def test_lines_end_where_the_editor_ends_them(client: LanguageClient):
+    """Form feeds, U+2028 and the like are characters of a line (the protocol ends lines at
+    \\n, \\r\\n and \\r only): diagnostics, edits and formatting land where the editor has them."""
+    uri = "untitled:breaks.rl"
+    text = "zero red  # a\u2028b\x0cc\x85d\nzero bleu\n"
+    diags = await open_doc(client, uri, text)
+    assert as_check(diags) == check_findings(text)
+    assert [d.range.start.line for d in diags] == [1]
+    after = mark(client)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+        [types.TextDocumentContentChangePartial(types.Range(types.Position(1, 5), types.Position(1, 9)), "blue")]))
+    assert await diagnostics_for(client, uri, 2, after) == []
+    fed = "zero   red\x0c\nat_least   1 blue\n"
+    await open_doc(client, "untitled:feed.rl", fed)
+    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        types.TextDocumentIdentifier("untitled:feed.rl"), types.FormattingOptions(4, True)))
+    assert apply(fed, edits) == format_rule_file(parse_rule_file(fed)) == "zero red\nat_least 1 blue\n"
+
+
 def test_without_the_extra_the_server_says_how_to_install_it():
     code = ("import sys; sys.modules['pygls'] = None; from rulelang.cli import main; "
             "raise SystemExit(main(['lsp']))")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -157,6 +158,9 @@ BAD = [
     ("no scene", b'{}', "application/json", 400, "E901"),
     ("an oversized body", b'{"scene": "' + b"A" * 100_000 + b'"}', "application/json", 413, "E902"),
     ("a form, not JSON", b"scene=A.....", "application/x-www-form-urlencoded", 415, "E901"),
+    ("a lone surrogate", b'{"scene": "A....\\ud800"}', "application/json", 400, "E901"),
+    ("JSON nested too deep", b'{"scene": ' + b"[" * 8000 + b"]" * 8000 + b"}", "application/json", 400, "E901"),
+    ("a number of 5,000 digits", b'{"scene": ' + b"1" * 5000 + b"}", "application/json", 400, "E901"),
 ]
 
 
@@ -196,6 +200,52 @@ def test_a_guess_that_does_not_parse_is_a_422_placed_in_the_guess(server):
 def test_other_bad_requests_are_4xx_diagnostics(server, method, path, body, status, code):
     got, err = Client(server.url).request(method, path, body)
     assert (got, err["diagnostic"]["code"]) == (status, code), err
+
+
+@pytest.mark.parametrize("field", ["rule", "secret"])
+def test_a_lone_surrogate_is_refused_and_nothing_is_stored(server, field):
+    """It used to pass the parser inside a comment, be stored, and break the game for good."""
+    client = Client(server.url)
+    text = "zero red  # \ud800"
+    if field == "secret":
+        status, err = client.request("POST", "/api/games", {"role": "master", "secret": text})
+        assert status == 400 and "surrogate" in err["diagnostic"]["message"], err
+        return
+    view = _master(client)
+    status, err = client.request("POST", f"/api/games/{view['id']}/guess", {"rule": text})
+    assert status == 400 and "surrogate" in err["diagnostic"]["message"], err
+    assert client.get(f"/api/games/{view['id']}") == view
+    assert client.post(f"/api/games/{view['id']}/scene", {"scene": "A....."})["asked"] == 1
+
+
+def test_a_board_on_another_loopback_address_answers_to_it(tmp_path):
+    srv = Server(tmp_path / "games.sqlite", "--host", "127.0.0.2")
+    url = srv.start()
+    try:
+        assert url.startswith("http://127.0.0.2:")
+        client = Client(url)
+        assert client.get("/api/session") == {"game": None}
+        assert client.request("GET", "/api/universe", headers={"Host": "evil.example"})[0] == 400
+    finally:
+        srv.stop()
+
+
+def test_a_session_whose_game_is_in_another_universe_has_no_game_here(tmp_path):
+    """Two boards on one games file, each in its own universe: a browser session's game
+    on one is not an error on the other."""
+    db = tmp_path / "games.sqlite"
+    odeen, eight = Server(db), Server(db, "--universe", "odeen-8")
+    try:
+        a = Client(odeen.start())
+        game = _master(a)
+        b = Client(eight.start())
+        b.jar, b.opener = a.jar, a.opener  # the same browser (cookies are not kept per port)
+        assert b.get("/api/session") == {"game": None}
+        assert b.request("GET", f"/api/games/{game['id']}")[0] == 404
+        assert a.get("/api/session")["game"]["id"] == game["id"]
+    finally:
+        odeen.stop()
+        eight.stop()
 
 
 def test_moves_out_of_turn_are_refused(server):
@@ -275,17 +325,24 @@ def test_the_crn_student_plays_and_survives_a_restart(tmp_path):
         assert view["pending"]["kind"] in ("ask", "guess")
         assert view["pending"]["kind"] == "guess" or view["pending"]["leading"]
         if view["pending"]["kind"] == "ask":  # while the network thinks, other games play on
-            before = view
-            answering = threading.Thread(target=client.post, args=(
-                f"/api/games/{view['id']}/answer", {"label": evaluate(rule, view["pending"]["scene"])}))
+            before, ended = view, []
+
+            def answer() -> None:
+                client.post(f"/api/games/{view['id']}/answer", {"label": evaluate(rule, view["pending"]["scene"])})
+                ended.append(time.monotonic())
+
+            answering = threading.Thread(target=answer)
             answering.start()
-            time.sleep(0.5)
             other = Client(srv.url)
             master = _master(other)
-            for scene in ("Ab....", "A.b...", "bbA..."):
-                other.post(f"/api/games/{master['id']}/scene", {"scene": scene})
-            assert answering.is_alive()  # the neural move is still being made
+            played, scenes = [], itertools.cycle(("Ab....", "A.b...", "bbA..."))
+            while answering.is_alive():
+                other.post(f"/api/games/{master['id']}/scene", {"scene": next(scenes)})
+                played.append(time.monotonic())
             answering.join()
+            # Moves of another game were answered while the network thought (a board that
+            # served one request at a time could answer one at most, by a hair).
+            assert sum(t < ended[0] for t in played) >= 2, (played, ended)
             view = client.get(f"/api/games/{view['id']}")
             assert view["asked"] == before["asked"] + 1
         srv.restart(kill=True)

@@ -123,7 +123,9 @@ def _summary(records: list[dict], n_changed: int, dry: bool, n_errors: int, n_un
 def _write_diff(old: str, new: str, name: str, out: TextIO) -> None:
     import difflib
 
-    out.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+    from ..lines import split_lines
+
+    out.writelines(difflib.unified_diff(split_lines(old, keepends=True), split_lines(new, keepends=True),
                                         fromfile=f"{name} (original)", tofile=f"{name} (formatted)"))
     if not new.endswith("\n") or not old.endswith("\n"):
         out.write("\n")

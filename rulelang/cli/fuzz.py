@@ -259,7 +259,7 @@ class Campaign:
             self.run(argv + r.choice([[], ["-q"], ["--format", "json"], ["--tolerance", "1"], ["--top", "2"]]))
 
     def _fmt(self, text: str) -> None:
-        from ..lines import line_endings
+        from ..lines import line_endings, split_lines
         from ..rulefile import format_rule_file, parse_rule_file
 
         path = self._write("fmt.rl", text)
@@ -269,7 +269,7 @@ class Campaign:
         if mode or code == 2:  # nothing written
             return
         after = Path(path).read_bytes().decode("utf-8", "surrogatepass")
-        if len(after.splitlines()) != len(text.splitlines()):
+        if len(split_lines(after)) != len(split_lines(text)):
             self.tally.failures.append({"argv": ["fmt", path], "problem": "fmt changed the number of lines",
                                         "input": text[:500]})
         elif format_rule_file(parse_rule_file(after), line_endings(after)) != after:

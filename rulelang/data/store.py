@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import RulelangError
 from ..io import write_atomic
-from ..lines import entry_lines
+from ..lines import entry_lines, split_lines
 from .schema import check_manifest
 
 FORMAT = "rulelang-data"
@@ -173,7 +173,7 @@ def read_rules(root: str | os.PathLike, name: str, manifest: Mapping[str, Any],
     data = read_checked(root, name, manifest)
     path = str(Path(root) / name)
     out = []
-    for line in entry_lines(data.decode("utf-8").splitlines()):
+    for line in entry_lines(split_lines(data.decode("utf-8"))):
         text = line.code.strip()
         if text not in index:
             raise RulelangError(f"not a rule of the dialect: {text!r}", code="E501", path=path,

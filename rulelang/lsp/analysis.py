@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import RulelangError
+from ..lines import split_lines
 from ..report import judge
 from ..rulefile import LABEL, RuleEntry, RuleFile, format_rule_file, parse_rule_file, split_comment
 from ..scenefile import SceneFile, parse_scene_file
@@ -110,7 +111,7 @@ def load_table(path: Path, text: str | None = None, version: object = None, *,
         return Table(str(path), parse_scene_file(text, str(path), universe=universe), ("open", version))
     try:
         st = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return None
     if not path.is_file():
         return None
@@ -220,7 +221,7 @@ class Analyser:
 
     def analyse(self, text: str, path: str = "<input>", table: Table | None = None) -> Analysis:
         """Diagnostics, rules and verdicts of a whole document (lines split as ``check`` does)."""
-        lines = text.splitlines()
+        lines = split_lines(text)
         out = Analysis(path, lines, table=table)
         names: dict[str, int] = {}
         judged = table is not None and table.n_labelled > 0

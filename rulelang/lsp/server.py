@@ -14,7 +14,11 @@ on the first hover).
 
 Bad input never stops the server: invalid UTF-8 in a message is read as U+FFFD (the
 document then gets its diagnostics like any other), and a failure while analysing a document
-becomes a diagnostic on it rather than an exception.
+becomes a diagnostic on it rather than an exception. Every request gets an answer
+(:class:`RulelangProtocol`): one whose params do not fit its method gets the error
+"invalid params" (-32602), one after ``shutdown`` "invalid request" (-32600); a change to a
+document never opened is ignored. Lines end at ``\n``, ``\r\n`` or ``\r`` only, as the
+protocol says (:class:`EditorDocument`), so positions agree with the editor's.
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import default_converter
+from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument, Workspace
 
 from ..errors import RulelangError
+from ..lines import split_lines
 from ..universe import ODEEN, Universe
 from .analysis import DEFAULT_TABLE, Analyser, Analysis, Table, completions, fix_of, load_table, table_path
 from .facts import hover_markdown, rule_facts
@@ -87,6 +94,72 @@ class LenientStdin:
             return data.decode("utf-8", "replace").encode("utf-8")
 
 
+class EditorDocument(TextDocument):
+    """A document whose lines end where the protocol says (pygls splits them with
+    ``str.splitlines``, which also breaks at form feeds, U+2028 and the like: an edit would
+    land on the wrong line)."""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(split_lines(self.source, keepends=True))
+
+
+class EditorWorkspace(Workspace):
+    """The workspace of :class:`EditorDocument` documents."""
+
+    def _create_text_document(self, doc_uri: str, source: str | None = None, version: int | None = None,
+                              language_id: str | None = None) -> TextDocument:
+        return EditorDocument(doc_uri, source=source, version=version, language_id=language_id,
+                              sync_kind=self._sync_kind, position_codec=self._position_codec)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A request whose params pygls could not read: answered with ``error``."""
+
+    id: int | str
+    method: str
+    error: JsonRpcException
+
+
+class RulelangProtocol(LanguageServerProtocol):
+    """pygls's protocol, made to answer every request (see the module docstring).
+
+    pygls drops a request whose params do not fit its method (it only shows the user a
+    message), and any request after ``shutdown``: the editor would wait for an answer
+    forever.
+    """
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if "jsonrpc" in data and "method" in data and isinstance(data.get("id"), (int, str)):
+                return _Unreadable(data["id"], str(data["method"]), err)
+            logger.warning("dropped a message that does not fit its method: %s", err)
+            return data  # a notification: nothing to answer (handle_message ignores it)
+
+    def handle_message(self, message) -> None:
+        if isinstance(message, _Unreadable):
+            error = message.error.to_response_error()
+            error.message = f"{error.message}: the params do not fit {message.method}"
+            self._send_response(message.id, error=error)
+            return
+        if not hasattr(message, "jsonrpc"):  # a notification that could not be read
+            return
+        method = getattr(message, "method", "")
+        if self._shutdown and method != types.EXIT:
+            if getattr(message, "id", None) is not None and method:  # a request, not a notification
+                self._send_response(message.id, error=JsonRpcInvalidRequest(
+                    "the server is shutting down").to_response_error())
+            return
+        if method == types.TEXT_DOCUMENT_DID_CHANGE and self._workspace is not None \
+                and message.params.text_document.uri not in self._workspace.text_documents:
+            logger.warning("ignored a change to a document never opened: %s", message.params.text_document.uri)
+            return
+        super().handle_message(message)
+
+
 class RulelangServer(LanguageServer):
     """The rulelang language server (one per editor session)."""
 
@@ -97,7 +170,8 @@ class RulelangServer(LanguageServer):
             ver = version("rulelang")
         except PackageNotFoundError:
             ver = "unknown"
-        super().__init__("rulelang", ver, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("rulelang", ver, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=RulelangProtocol)
         self.converter = default_converter()
         self.universe = universe
         self.settings = Settings(table or DEFAULT_TABLE, dialect)
@@ -132,7 +206,7 @@ class RulelangServer(LanguageServer):
             try:
                 st = path.stat()
                 stamp = ("disk", st.st_mtime_ns, st.st_size)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: a NUL in the path
                 stamp = None
             if stamp is None:
                 if cached is not None:  # the table went away: clear what was said about it
@@ -297,6 +371,8 @@ def build_server(*, universe: Universe = ODEEN, dialect: bool = False, table: st
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: RulelangServer, params: types.InitializeParams) -> None:
+        # pygls has just made a plain Workspace; no document is open in it yet.
+        ls.workspace.__class__ = EditorWorkspace
         ls.configure(params.initialization_options)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -342,8 +418,12 @@ def build_server(*, universe: Universe = ODEEN, dialect: bool = False, table: st
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=[" ", "("]))
     def completion(ls: RulelangServer, params: types.CompletionParams) -> types.CompletionList | None:
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        lines = doc.source.splitlines()
+        doc = ls.workspace.text_documents.get(params.text_document.uri)
+        if doc is None:  # never opened: pygls would read it from disk, if it is there at all
+            return None
+        lines = split_lines(doc.source)
+        if params.position.line > len(lines):  # past the end (its last line may be empty)
+            return types.CompletionList(is_incomplete=False, items=[])
         pos = doc.position_from_client_units(params.position)
         raw = lines[pos.line] if pos.line < len(lines) else ""
         start, words = completions(raw, pos.character, universe=ls.universe, dialect=ls.analyser.dialect)
@@ -417,7 +497,7 @@ def build_server(*, universe: Universe = ODEEN, dialect: bool = False, table: st
 
 def line_edits(ls: RulelangServer, lines: list[str], text: str, formatted: str) -> list[types.TextEdit]:
     """Edits that turn ``text`` into ``formatted``, one per changed line (same line count)."""
-    new = formatted.splitlines()
+    new = split_lines(formatted)
     edits = []
     for k, (old, want) in enumerate(zip(lines, new)):
         if old != want:

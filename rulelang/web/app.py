@@ -77,10 +77,18 @@ class HTTPError(RulelangError):
         self.status = status
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: any string can be sent, even one that is
+    not text (a lone surrogate in a stored game would make ``JSONResponse`` fail)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def diagnostic_response(err: RulelangError) -> JSONResponse:
     status = getattr(err, "status", None) or STATUS.get(err.code, 422)
     d = err.diagnostic
-    return JSONResponse({"diagnostic": d.to_json(), "text": d.render()}, status_code=status, headers=HEADERS)
+    return AsciiJSONResponse({"diagnostic": d.to_json(), "text": d.render()}, status_code=status, headers=HEADERS)
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -103,9 +111,18 @@ async def read_json(request: Request) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise HTTPError("the body is not UTF-8", 400) from None
     except json.JSONDecodeError as err:
-        lines = err.doc.splitlines() or [""]
+        lines = err.doc.split("\n")  # the lines json counts
         raise RulelangError(f"the body is not JSON: {err.msg}", code="E901", path="<body>", line=err.lineno,
                             column=err.colno, source_line=lines[min(err.lineno, len(lines)) - 1]) from None
+    except RecursionError:
+        raise HTTPError("the body nests too deeply", 400) from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise HTTPError(f"the body is not JSON we can read: {err}", 400) from None
+    try:  # "\ud800" is JSON, but no text: it could be neither stored nor answered
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise HTTPError(f"the body holds a lone surrogate (U+{ord(err.object[err.start]):04X}), not text", 400) \
+            from None
     if not isinstance(data, dict):
         raise HTTPError(f"the body must be a JSON object, not {type(data).__name__}", 400)
     return data
@@ -127,11 +144,12 @@ def _with_session(resp: Response, session: tuple[str, bool] | None) -> Response:
 
 
 def _json(data: Any, status: int = 200, session: tuple[str, bool] | None = None) -> Response:
-    return _with_session(JSONResponse(data, status_code=status, headers=HEADERS), session)
+    return _with_session(AsciiJSONResponse(data, status_code=status, headers=HEADERS), session)
 
 
-def create_app(board: Board, *, loopback: bool = True) -> Starlette:
-    """The Starlette app of ``board``; ``loopback``: answer only to loopback host names."""
+def create_app(board: Board, *, loopback: bool = True, host: str | None = None) -> Starlette:
+    """The Starlette app of ``board``; ``loopback``: answer only to loopback host names (and
+    to ``host``, the address it is bound to, such as 127.0.0.2)."""
 
     async def page(request: Request) -> Response:
         return _static_file("index.html", _session(request))
@@ -187,7 +205,8 @@ def create_app(board: Board, *, loopback: bool = True) -> Starlette:
         Route("/api/games/{id}", game),
         Route("/api/games/{id}/{action}", move, methods=["POST"]),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))] if loopback else []
+    hosts = [*LOOPBACK_NAMES, *([host, f"[{host.strip('[]')}]"] if host else [])]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if loopback else []
     return Starlette(routes=routes, middleware=middleware,
                      exception_handlers={RulelangError: rulelang_error, HTTPException: http_error,
                                          Exception: internal_error})
@@ -238,7 +257,7 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8714, universe: Universe
               "Ctrl-C stops it\n")
     out.flush()
     threading.Thread(target=_warm, args=(board,), daemon=True, name="warm").start()
-    config = uvicorn.Config(create_app(board, loopback=is_loopback(host)), log_level="warning",
+    config = uvicorn.Config(create_app(board, loopback=is_loopback(host), host=host), log_level="warning",
                             access_log=False, lifespan="off", server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
 

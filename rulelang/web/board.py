@@ -194,7 +194,12 @@ class Board:
     def current(self, session: str) -> dict[str, Any] | None:
         """The view of the session's current game, or ``None``."""
         gid = self.store.current(session)
-        return None if gid is None else self.view(gid)
+        if gid is None:
+            return None
+        try:
+            return self.view(gid)
+        except NoGame:  # played on a board of another universe (the same games file): none here
+            return None
 
     def view(self, game_id: str) -> dict[str, Any]:
         live = self._get(game_id)
