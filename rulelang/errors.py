@@ -92,7 +92,8 @@ class Diagnostic:
     severity: str = "error"
 
     def location(self) -> str:
-        parts = [self.path or "<input>"]
+        # No file and no line: an error of the command itself (an option, a missing extra).
+        parts = [self.path or ("<input>" if self.line is not None else "rulelang")]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:

@@ -33,7 +33,11 @@ def read_text(path: str | os.PathLike) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        start = data.rfind(b"\n", 0, err.start) + 1
+        if line == 1 and data.startswith(b"\xef\xbb\xbf"):
+            start = 3  # the byte-order mark is no column
+        # Columns count characters, as everywhere else: the line's text before the bad byte.
+        col = len(data[start: err.start].decode("utf-8", "replace")) + 1
         raise RulelangError(
             f"not UTF-8 text (byte 0x{data[err.start]:02x})", code="E301", path=name,
             line=line, column=col,
@@ -45,9 +49,11 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The data goes to a temporary file in the same directory, is flushed to disk, and then
-    renamed over ``path``.
+    renamed over ``path``. A symbolic link is followed: the file it points to is replaced and
+    the link stays a link. (Other hard links to the old file keep the old content: that is
+    the price of never showing half a file.)
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:

@@ -154,9 +154,14 @@ def _programs(rules: Sequence[Rule], universe: Universe, rule_block: int | None)
 
 
 def _scene_index_fits(universe: Universe) -> None:
+    """E205 for a universe whose scenes 64-bit indices cannot count (its rules and scenes
+    can still be parsed and labelled; only jobs over every scene are out of reach)."""
     if universe.n_scenes >= 1 << 62:
-        raise ValueError(f"universe {universe.name!r} has {universe.n_scenes:.3g} scenes: more than "
-                         "64-bit scene indices can count")
+        from .errors import RulelangError
+
+        raise RulelangError(f"universe {universe.name!r} has {universe.n_scenes:.3g} scenes: more than "
+                            "64-bit scene indices can count, so no job can visit every scene",
+                            code="E205", hint="fewer cells or glyphs: at most 2**62 scenes")
 
 
 @dataclass(frozen=True)

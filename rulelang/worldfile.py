@@ -26,6 +26,8 @@ for a name that is neither built in nor a file).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
 from functools import lru_cache
@@ -52,13 +54,19 @@ def load_universe(spec: str | Universe) -> Universe:
 
     Raises:
         RulelangError: E802 for a name that is neither built in nor an existing file, E301
-            for an unreadable file, E801 for a bad one (at its line and column).
+            for a path (``.toml``, or with a folder) that is no file or cannot be read, E801 for
+            a bad file (at its line and column).
     """
     if isinstance(spec, Universe):
         return spec
     if spec in BUILTIN:
         return _builtin(spec)
     path = Path(spec)
+    if path.is_dir():
+        raise RulelangError("is a directory, not a universe file", code="E301", path=spec)
+    if not path.is_file() and (path.suffix.lower() == ".toml" or "/" in spec or os.sep in spec):
+        raise RulelangError("no such file", code="E301", path=spec,
+                            hint=f"a universe is a built-in name ({', '.join(BUILTIN)}) or a universe file")
     if not path.is_file():
         raise RulelangError(
             f"no universe {spec!r}", code="E802",
@@ -113,6 +121,9 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
         if table not in ("universe", "pieces", "dialect"):
             raise fail(f"unknown table [{table}]", loc.table(table), width=len(table) + 2,
                        hint="a universe file has the tables [universe], [pieces] and [dialect]")
+        if not isinstance(data[table], dict):  # `dialect = 5`, or an array of tables `[[dialect]]`
+            raise fail(f"{table} must be a table, [{table}]", loc.anywhere(table), width=len(table),
+                       hint=f"write [{table}] on a line of its own, then its keys")
     head = data.get("universe")
     if not isinstance(head, dict):
         raise fail("missing table [universe]", hint="start with [universe], then name = ..., length = ...")
@@ -236,13 +247,16 @@ def _glyph_ok(g: str) -> bool:
 def to_toml(u: Universe) -> str:
     """The universe as a universe file (``parse_universe(to_toml(u)) == u``)."""
 
-    def arr(items) -> str:
-        return "[" + ", ".join(f'"{w}"' if isinstance(w, str) else str(w) for w in items) + "]"
+    def q(text: str) -> str:  # a TOML basic string: JSON's escapes are TOML's
+        return json.dumps(text, ensure_ascii=False)
 
-    lines = ["[universe]", f'name = "{u.name}"', f"length = {u.length}", f'empty = "{u.empty}"',
+    def arr(items) -> str:
+        return "[" + ", ".join(q(w) if isinstance(w, str) else str(w) for w in items) + "]"
+
+    lines = ["[universe]", f"name = {q(u.name)}", f"length = {u.length}", f"empty = {q(u.empty)}",
              f"colors = {arr(u.colors)}", f"shapes = {arr(u.shapes)}",
              f"orientations = {arr(u.orientations)}", f"relations = {arr(u.relations)}", "", "[pieces]"]
-    lines += [f'"{g}" = {arr(ws)}' for g, ws in u.pieces.items()]
+    lines += [f"{q(g)} = {arr(ws)}" for g, ws in u.pieces.items()]
     lines += ["", "[dialect]", f"quantifiers = {arr(u.quantifiers)}", f"counts = {arr(u.counts)}"]
     return "\n".join(lines) + "\n"
 
@@ -263,6 +277,15 @@ class _Locator:
                 if m.group(1) == table:
                     start = i
         return (start, len(self.lines)) if start is not None else None
+
+    def anywhere(self, name: str) -> tuple[int, int] | None:
+        """The first line where ``name`` stands as a key or in a table header."""
+        pat = re.compile(rf"^\s*(?:\[\[?\s*)?[\"']?({re.escape(name)})[\"']?\s*(?:=|\])")
+        for i, line in enumerate(self.lines, start=1):
+            m = pat.match(line)
+            if m:
+                return i, m.start(1) + 1
+        return None
 
     def table(self, table: str) -> tuple[int, int] | None:
         sec = self._section(table)

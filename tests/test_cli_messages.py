@@ -92,3 +92,135 @@ def test_a_long_rule_falsified_by_a_table_is_named_briefly(tmp_path):
     (tmp_path / "s.txt").write_text("A..... false\n")
     code, out, _ = run_cli("check", str(tmp_path / "r.rl"), str(tmp_path / "s.txt"), "-q")
     assert code == 1 and len(out) < 2_000 and "(56,995 characters) is falsified by 1 of 1" in out
+
+
+# -- where diagnostics go, and bad places to write ------------------------------------------
+
+GOOD_UNIVERSE = """[universe]
+name = "tiny"
+length = 3
+empty = "."
+colors = ["red"]
+shapes = ["block"]
+
+[pieces]
+"B" = ["red", "block"]
+"""
+
+
+@pytest.mark.parametrize("argv", [
+    ["enumerate", "--universe", "no/such/world.toml"],
+    ["graph", "/no/such/table.txt"],
+    ["explain", "--format", "json", "/no/such/table.txt"],
+    ["equiv", "--universe", "odeen-99", "zero red", "zero blue"],
+])
+def test_an_error_that_stops_a_command_goes_to_standard_error_not_into_its_output(argv):
+    """`rulelang graph x > g.xml` must not hide its error inside g.xml."""
+    code, out, err = run_cli(*argv)
+    assert code == 2 and out == "" and "error[E" in err and "internal error" not in err
+
+
+def test_eval_in_json_keeps_its_diagnostics_inside_the_json():
+    import json
+
+    code, out, _ = run_cli("eval", "--format", "json", "zero red", "AX....", "Ab....")
+    data = json.loads(out)
+    assert code == 2 and [r["scene"] for r in data["labels"]] == ["Ab...."]
+    assert [(e["code"], e["path"]) for e in data["errors"]] == [("E202", "<scene 1>")]
+    code, out, _ = run_cli("eval", "--format", "json", "zero redd", "Ab....")
+    assert code == 2 and json.loads(out)["errors"][0]["code"] == "E001"
+    code, out, _ = run_cli("equiv", "--format", "json", "zero red", "zero redd")
+    assert code == 2 and json.loads(out)["errors"][0]["path"] == "<R2>"
+
+
+def test_an_error_of_the_command_itself_is_named_after_the_command():
+    code, _, err = run_cli("universe", "show", "odeen-99")
+    assert code == 2 and err.startswith("rulelang: error[E802]")
+    code, _, err = run_cli("universe", "show", "nowhere/w.toml")
+    assert code == 2 and err.startswith("nowhere/w.toml: error[E301] no such file")
+
+
+@pytest.mark.parametrize("command", [["graph"], ["enumerate", "--universe", "odeen-8"]])
+def test_an_output_that_cannot_be_written_is_an_io_error_before_any_work(command, tmp_path):
+    for target, why in ((tmp_path / "nodir" / "out.txt", "no folder"), (tmp_path, "is a directory")):
+        code, out, err = run_cli(*command, "-o", str(target))
+        assert code == 2 and f"{target}: error[E301]" in err and why in err and "internal" not in err
+
+
+def test_writing_through_a_symbolic_link_keeps_the_link(tmp_path):
+    real, link = tmp_path / "real.rl", tmp_path / "link.rl"
+    real.write_text("zero   red\n")
+    link.symlink_to(real.name)
+    code, _, _ = run_cli("fmt", str(link))
+    assert code == 0 and link.is_symlink() and real.read_text() == "zero red\n"
+
+
+def test_a_non_utf8_byte_is_placed_at_its_character_column(tmp_path):
+    for data, column in ((b"zero \xc3\xa9\xc3\xa9\xc3\xa9 \xff\n", 10), (b"\xef\xbb\xbfzero \xff\n", 6),
+                         (b"zero red\nat \xfe\n", 4)):
+        path = tmp_path / "bad.rl"
+        path.write_bytes(data)
+        with pytest.raises(RulelangError) as info:
+            from rulelang.io import read_text
+
+            read_text(path)
+        assert info.value.column == column and "not UTF-8" in info.value.message
+
+
+@pytest.mark.parametrize("options", [["--scale", "nan"], ["--scale", "inf"], ["--scale", "1e9"],
+                                     ["--cell", "1000000"]])
+def test_a_picture_too_large_or_a_scale_that_is_no_number_is_one_line(options, tmp_path):
+    from pathlib import Path
+
+    table = Path(__file__).parents[1] / "examples" / "table.txt"
+    code, out, err = run_cli("render", str(table), "-o", str(tmp_path / "x.png"), *options)
+    assert code == 2 and err.count("\n") == 1 and "render:" in err and not (tmp_path / "x.png").exists()
+
+
+def test_data_make_takes_empty_splits_and_refuses_a_file_as_its_folder(tmp_path):
+    tiny = ["--train", "40", "--train-small", "15", "--k", "5,20", "--eval-size", "64", "-q"]
+    code, out, err = run_cli("data", "make", "--validation", "0", "--test", "0", "--out", str(tmp_path / "d"), *tiny)
+    assert code == 0 and (tmp_path / "d" / "manifest.json").is_file(), err
+    victim = tmp_path / "a-file"
+    victim.write_text("mine")
+    code, out, err = run_cli("data", "make", "--out", str(victim), "--force", *tiny)
+    assert code == 2 and "not a folder" in err and victim.read_text() == "mine"
+    code, out, err = run_cli("data", "make", "--out", "", *tiny)
+    assert code == 2 and "--out must name a folder" in err
+
+
+def test_universe_options_may_come_before_or_after_the_path(tmp_path):
+    import json
+
+    w = tmp_path / "w.toml"
+    w.write_text(GOOD_UNIVERSE)
+    for argv in (["universe", "show", "--format", "json", str(w)], ["universe", "show", str(w), "--format", "json"]):
+        code, out, err = run_cli(*argv)
+        assert code == 0 and json.loads(out)["name"] == "tiny", err
+    code, _, err = run_cli("universe", "list", "odeen")
+    assert code == 2 and "unrecognized arguments: odeen" in err
+
+
+def test_a_universe_too_large_to_visit_is_a_diagnostic_not_an_internal_error(tmp_path):
+    w = tmp_path / "huge.toml"
+    w.write_text(GOOD_UNIVERSE.replace("length = 3", "length = 63"))
+    code, out, err = run_cli("eval", "--universe", str(w), "at_least 1 red", "B" * 63)
+    assert code == 0 and "true" in out  # its scenes can still be labelled
+    for argv in (["equiv", "zero red", "zero block"], ["enumerate"]):
+        code, out, err = run_cli(*argv, "--universe", str(w))
+        assert code == 2 and "E205" in err and "internal error" not in err
+
+
+def test_fmt_keeps_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.rl"
+    path.write_bytes(b"\xef\xbb\xbfzero   red\n")
+    code, _, _ = run_cli("fmt", str(path))
+    assert code == 0 and path.read_bytes() == b"\xef\xbb\xbfzero red\n"
+
+
+def test_a_bad_rule_option_is_placed_in_the_rule(tmp_path):
+    from pathlib import Path
+
+    table = Path(__file__).parents[1] / "examples" / "table.txt"
+    code, out, err = run_cli("render", str(table), "-o", str(tmp_path / "x.svg"), "--rule", "zero redd")
+    assert code == 2 and (out + err).startswith("<rule>:1:6: error[E001]")

@@ -50,32 +50,34 @@ def test_data_info_json_lists_the_splits(made):
     assert code == 0 and info["splits"] == {"train": 30, "train-small": 10, "validation": 8, "test": 12}
 
 
-def test_data_make_refuses_to_overwrite_without_force(made):
+def test_data_make_refuses_to_overwrite_without_force(made, capsys):
     before = (made / "manifest.json").read_bytes()
     code, text = cli("data", "make", "-q", "--out", str(made), *TINY)
-    assert code == 2 and "already exists" in text and "--force" in text
+    err = capsys.readouterr().err
+    assert code == 2 and "already exists" in err and "--force" in err and text == ""
     assert (made / "manifest.json").read_bytes() == before
 
 
-def test_data_make_with_impossible_sizes_fails_cleanly(tmp_path):
+def test_data_make_with_impossible_sizes_fails_cleanly(tmp_path, capsys):
     code, text = cli("data", "make", "-q", "--out", str(tmp_path / "x"), "--test", "50000")
-    assert code == 2 and "E505" in text
+    assert code == 2 and "E505" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_data_info_names_a_corrupted_file(made, tmp_path):
+def test_data_info_names_a_corrupted_file(made, tmp_path, capsys):
     import shutil
 
     copy = Path(shutil.copytree(made, tmp_path / "c"))
     victim = copy / "validation.balanced.scenes.npy"
     victim.write_bytes(victim.read_bytes()[:-4])
     code, text = cli("data", "info", str(copy))
-    assert code == 2 and str(victim) in text and "truncated" in text
+    err = capsys.readouterr().err
+    assert code == 2 and str(victim) in err and "truncated" in err
 
 
-def test_data_info_without_a_data_set_is_a_clear_error(tmp_path):
+def test_data_info_without_a_data_set_is_a_clear_error(tmp_path, capsys):
     code, text = cli("data", "info", str(tmp_path / "missing"))
-    assert code == 2 and "no data set" in text
+    assert code == 2 and "no data set" in capsys.readouterr().err
 
 
 TABLE = "A.vb.. true\nBB.... false  # two red blocks\n\n..aV.b true\nv....v false\n"
@@ -117,6 +119,22 @@ def test_export_popper_background_knowledge_describes_each_piece(tmp_path):
     assert "left_neighbour(p0_3,p0_2)." in bk and "right_neighbour(p0_2,p0_3)." in bk
 
 
+def test_export_popper_renames_attribute_words_that_are_its_own_predicates(tmp_path):
+    world = tmp_path / "w.toml"
+    world.write_text('[universe]\nname = "w"\nlength = 2\nempty = "."\ncolors = ["piece", "f"]\n'
+                     'shapes = ["block", "piece_"]\nrelations = ["touching"]\n\n[pieces]\n'
+                     'P = ["piece", "block"]\nF = ["f", "piece_"]\n')
+    (tmp_path / "t.txt").write_text("PF true\nP. false\n")
+    code, out = cli("export", "popper", "--universe", str(world), str(tmp_path / "t.txt"), str(tmp_path / "p"))
+    assert code == 0, out
+    bk = facts((tmp_path / "p" / "bk.pl").read_text())
+    bias = (tmp_path / "p" / "bias.pl").read_text()
+    # colour piece -> piece_, so the shape piece_ -> piece__; colour f -> f_
+    assert {"piece(s0,p0_0).", "piece_(p0_0).", "block(p0_0).", "f_(p0_1).", "piece__(p0_1)."} <= set(bk)
+    assert "head_pred(f,1)." in bias and "body_pred(piece,2)." in bias
+    assert "body_pred(piece__,1)." in bias and "body_pred(f_,1)." in bias and "body_pred(piece_,1)." in bias
+
+
 def test_export_popper_bias_declares_every_body_predicate(tmp_path):
     _, _, target = export(tmp_path, TABLE)
     bias = facts((target / "bias.pl").read_text())
@@ -142,9 +160,9 @@ def test_export_popper_of_a_bad_table_fails_and_writes_nothing(tmp_path, text, w
     assert not target.exists()
 
 
-def test_export_popper_of_a_missing_file_is_an_io_error(tmp_path):
+def test_export_popper_of_a_missing_file_is_an_io_error(tmp_path, capsys):
     code, out = cli("export", "popper", str(tmp_path / "none.txt"), str(tmp_path / "p"))
-    assert code == 2 and "no such file" in out
+    assert code == 2 and "no such file" in capsys.readouterr().err
 
 
 @pytest.mark.slow

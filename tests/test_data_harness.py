@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import types
@@ -79,9 +80,12 @@ for _cls in (Oracle, Abstainer, Crasher, Labeller):
 
 
 def bench(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(["bench", "-q", *argv], out)
-    return code, out.getvalue()
+    """The exit code, and the output followed by what went to standard error (the diagnostic
+    of an error that stops the command)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["bench", "-q", *argv], out)
+    return code, out.getvalue() + err.getvalue()
 
 
 def test_the_builtin_solvers_are_registered():

@@ -101,7 +101,7 @@ def test_enumerate_on_the_cluster_writes_what_the_single_process_writes(cluster,
     assert outs[0] == outs[1] and outs[0].count("\n") == 1 + 24_794
 
 
-def test_an_unreachable_scheduler_is_reported_within_seconds():
+def test_an_unreachable_scheduler_is_reported_within_seconds(capsys):
     start = time.perf_counter()
     with pytest.raises(RulelangError) as info:
         executor_for("tcp://127.0.0.1:9")
@@ -109,7 +109,7 @@ def test_an_unreachable_scheduler_is_reported_within_seconds():
     assert info.value.code == "E803" and "127.0.0.1:9" in info.value.message
     out = io.StringIO()
     assert main(["enumerate", "--universe", "odeen-8", "--scheduler", "tcp://127.0.0.1:9"], out=out) == 2
-    assert "cannot reach the Dask scheduler" in out.getvalue()
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err and out.getvalue() == ""
 
 
 def test_the_scheduler_address_can_come_from_the_environment(monkeypatch):

@@ -7,6 +7,7 @@ done, resuming what was interrupted, workers in their own processes, Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import replace
 
@@ -38,8 +39,12 @@ def tiny_defaults(monkeypatch):
 
 
 def cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(list(argv), out), out.getvalue()
+    """The exit code, and what the command wrote: its output, then what it wrote on standard
+    error (the diagnostic of an error that stops it)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv), out)
+    return code, out.getvalue() + err.getvalue()
 
 
 def test_the_grid_trains_every_learner_of_every_regime_then_skips_what_is_done(interp_data, tmp_path,

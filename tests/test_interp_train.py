@@ -277,6 +277,13 @@ def cli(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def failing(capsys, *argv: str) -> tuple[int, str]:
+    """:func:`cli` for a command that stops with an error: its diagnostic is on standard error."""
+    capsys.readouterr()
+    code, _ = cli(*argv)
+    return code, capsys.readouterr().err
+
+
 def _train_args(data, *extra: str) -> list[str]:
     return ["train", "interpreter", "--regime", "15,20", "--data", str(data.path), "--eval-every", "10",
             "--d-model", "16", "--batch", "8", "--scenes", "8", "-q", *extra]
@@ -321,14 +328,14 @@ def test_rulelang_train_resume_without_steps_keeps_the_checkpoints_steps(interp_
     assert checkpoint.load(out, "interpreter")["step"] == 10
 
 
-def test_rulelang_train_refuses_to_overwrite_its_default_model(interp_data, tmp_path, monkeypatch):
+def test_rulelang_train_refuses_to_overwrite_its_default_model(interp_data, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     code, text = cli(*_train_args(interp_data, "--steps", "10"))
     assert code == 0, text
     target = tmp_path / "models" / "15x20" / "interpreter.pt"
     assert target.is_file() and "models/15x20/interpreter.pt" in text
     before = target.read_bytes()
-    code, text = cli(*_train_args(interp_data, "--steps", "10"))
+    code, text = failing(capsys, *_train_args(interp_data, "--steps", "10"))
     assert code == 2 and "E505" in text and "already there" in text and "--resume" in text
     assert target.read_bytes() == before
     code, text = cli(*_train_args(interp_data, "--steps", "20", "--resume"))
@@ -336,20 +343,20 @@ def test_rulelang_train_refuses_to_overwrite_its_default_model(interp_data, tmp_
     assert checkpoint.load(target)["step"] == 20
 
 
-def test_rulelang_train_with_an_unknown_regime_fails_cleanly(interp_data, tmp_path):
-    code, text = cli("train", "interpreter", "--regime", "99,9", "--data", str(interp_data.path),
-                     "--out", str(tmp_path / "m.pt"), "-q")
+def test_rulelang_train_with_an_unknown_regime_fails_cleanly(interp_data, tmp_path, capsys):
+    code, text = failing(capsys, "train", "interpreter", "--regime", "99,9", "--data", str(interp_data.path),
+                         "--out", str(tmp_path / "m.pt"), "-q")
     assert code == 2 and "E503" in text and "no training regime '99x9'" in text
     assert REGIME in text and OTHER_REGIME in text
     assert not (tmp_path / "m.pt").exists()
 
 
-def test_rulelang_train_slim_then_resume_is_refused(interp_data, tmp_path):
+def test_rulelang_train_slim_then_resume_is_refused(interp_data, tmp_path, capsys):
     out = tmp_path / "m.pt"
     code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "10", "--slim"))
     assert code == 0, text
     assert "state" not in checkpoint.load(out)
-    code, text = cli(*_train_args(interp_data, "--out", str(out), "--steps", "20", "--resume"))
+    code, text = failing(capsys, *_train_args(interp_data, "--out", str(out), "--steps", "20", "--resume"))
     assert code == 2 and "E703" in text and "slim" in text
 
 
@@ -389,10 +396,10 @@ def test_ctrl_c_during_rulelang_train_keeps_a_checkpoint_and_says_how_to_resume(
 def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):
     code, text = cli("train", "oracle", "--data", str(interp_data.path), "-q")
     assert code == 2 and "invalid choice" in capsys.readouterr().err
-    code, text = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "5",
-                                  "--device", "nonsense"))
+    code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "5",
+                                              "--device", "nonsense"))
     assert code == 2 and "E505" in text and "nonsense" in text
-    code, text = cli(*_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "0"))
+    code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "0"))
     assert code == 2 and "E505" in text
 
 

@@ -100,9 +100,9 @@ def test_bad_tables_in_json_are_error_objects(table_file):
     assert code == 1 and json.loads(text)["errors"][0]["code"] == "E204"
 
 
-def test_a_missing_file_is_an_io_error():
+def test_a_missing_file_is_an_io_error(capsys):
     code, text = _explain("/no/such/table.txt")
-    assert code == 2 and "E301" in text
+    assert code == 2 and "E301" in capsys.readouterr().err and text == ""
 
 
 def test_a_table_on_standard_input(index, monkeypatch):

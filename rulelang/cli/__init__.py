@@ -9,6 +9,12 @@ need them; a neural command without torch installed says, in one line, how to in
 
 Exit codes: 0 clean, 1 findings (a parse error, a rule contradicted by a labelled scene),
 2 usage, I/O or internal error.
+
+Where diagnostics go: an error that stops a command (a file that cannot be read, a bad
+universe, an option out of range) goes to standard error, since a command's output may be
+data (``graph > g.graphml``); the findings a command reports about its input (``check``'s,
+``explain``'s, ``fmt``'s, ``eval``'s bad scenes) are its output, and with ``--format json``
+they are inside the JSON.
 """
 
 from __future__ import annotations
@@ -87,8 +93,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *,
     except ExtraMissing as err:  # an optional extra (torch) is not installed
         sys.stderr.write(f"rulelang: {err.one_line()}\n")
         return EXIT_ERROR
-    except RulelangError as err:
-        out.write(err.diagnostic.render() + "\n")
+    except RulelangError as err:  # it stops the command: on standard error, as its output may be data
+        sys.stderr.write(err.diagnostic.render() + "\n")
         return EXIT_FINDINGS if err.code in FINDING_CODES else EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -29,6 +29,26 @@ def add_output_options(p: argparse.ArgumentParser, formats: Iterable[str] = ("te
     g.add_argument("-v", "--verbose", action="store_true", help="print more detail")
 
 
+def _whole(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text[:40]!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be >= {least}, not {value}")
+    return value
+
+
+def natural(text: str) -> int:
+    """The argparse type of a count that may be 0 (a usage error otherwise, exit 2)."""
+    return _whole(text, 0)
+
+
+def positive(text: str) -> int:
+    """The argparse type of a count of at least 1."""
+    return _whole(text, 1)
+
+
 #: Seeds run from 0 to 2**32 - 1: what every random generator rulelang feeds accepts.
 MAX_SEED = 2**32 - 1
 
@@ -100,11 +120,38 @@ def draw_scene(scene: str, color: bool, universe: Universe = ODEEN) -> str:
 
 
 def print_diagnostics(errors: Iterable[RulelangError], out: TextIO, color: bool) -> int:
+    """Render ``errors`` one after the other on ``out``; returns how many."""
     n = 0
     for err in errors:
         out.write(err.diagnostic.render(color) + "\n")
         n += 1
     return n
+
+
+def report_errors(errors: list[RulelangError], out: TextIO, args: argparse.Namespace, color: bool,
+                  **data: Any) -> None:
+    """Diagnostics where they cannot corrupt the output: with ``--format json`` inside the
+    JSON (``{"errors": [...], **data}``), else rendered on ``out``, the command's report."""
+    if args.format == "json":
+        dump_json({**data, "errors": [e.diagnostic.to_json() for e in errors]}, out)
+    else:
+        print_diagnostics(errors, out, color)
+
+
+def writable_output(path: str) -> None:
+    """Check, before any work, that an output file can be written at ``path``.
+
+    Raises:
+        RulelangError: E301 when its folder is missing or it is a folder.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise RulelangError("is a directory; the output must be a file", code="E301", path=path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise RulelangError(f"cannot write here: no folder {str(parent)!r}", code="E301", path=path)
 
 
 def dump_json(obj: Any, out: TextIO) -> None:

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, seed, universe_from
+from .common import add_scheduler_option, add_universe_option, dump_json, error_line, executor_from, seed, universe_from
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -67,8 +67,11 @@ def run_make(args: argparse.Namespace, out: TextIO) -> int:
                             n_validation=args.validation, n_test=args.test,
                             keep_left_of=args.keep_left_of),
         ks=args.k, table_size=args.table_size, eval_size=args.eval_size)
+    if args.out is not None and not args.out.strip():
+        error_line("data make: --out must name a folder")
+        return EXIT_ERROR
     universe = universe_from(args)
-    target = args.out or str(default_dir(universe.name))
+    target = args.out if args.out is not None else str(default_dir(universe.name))
     steps = Steps(enabled=None if not args.quiet else False)
     start = time.perf_counter()
     try:

@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from . import EXIT_OK
-from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from
+from .common import add_scheduler_option, add_universe_option, dump_json, executor_from, universe_from, writable_output
 
 RULE_COLUMNS = ("rule", "class", "canonical", "true_count", "constant")
 CLASS_COLUMNS = ("class", "canonical", "size", "true_count", "constant")
@@ -40,8 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from ..enumerate import Dialect
+    from ..errors import RulelangError
     from ..io import write_atomic
 
+    if args.output:
+        writable_output(args.output)
     dialect = Dialect(universe_from(args), executor_from(args))
     progress = sys.stderr.isatty()
     if progress:
@@ -72,7 +75,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         lines += ["\t".join(str(r[c]) for c in columns) for r in rows]
         data = "\n".join(lines) + "\n"
     if args.output:
-        write_atomic(args.output, data)
+        try:
+            write_atomic(args.output, data)
+        except OSError as err:
+            raise RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=args.output) from None
         what = "classes" if args.classes else "rules"
         out.write(f"wrote {len(rows):,} {what} to {args.output}\n")
     else:

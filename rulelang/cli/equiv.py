@@ -7,7 +7,7 @@ from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .common import (add_language_options, add_output_options, add_scheduler_option, add_universe_option,
-                     draw_scene, dump_json, executor_from, universe_from, use_color)
+                     draw_scene, dump_json, executor_from, report_errors, universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,13 +31,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     color = use_color(args, out)
     universe = universe_from(args)
-    rules = []
+    rules, errors = [], []
     for name, text in (("<R1>", args.first), ("<R2>", args.second)):
         try:
             rules.append(parse(text, universe=universe, dialect=args.dialect))
         except RulelangError as err:
-            out.write(err.located(path=name).diagnostic.render(color) + "\n")
-    if len(rules) < 2:
+            errors.append(err.located(path=name))
+    if errors:
+        report_errors(errors, out, args, color)
         return EXIT_ERROR
     verdict = equivalent(*rules, universe, executor_from(args))
     a, b = (format_rule(r) for r in rules)

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
 from .common import (add_language_options, add_output_options, add_universe_option, draw_scene, dump_json,
-                     universe_from, use_color)
+                     report_errors, universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         rule = parse(args.rule, universe=universe, dialect=args.dialect)
     except RulelangError as err:
-        out.write(err.located(path="<rule>").diagnostic.render(color) + "\n")
+        report_errors([err.located(path="<rule>")], out, args, color)
         return EXIT_ERROR
     scenes, errors = [], []
     for i, text in enumerate(args.scenes, start=1):
@@ -65,8 +65,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             scenes.append((text, universe.parse_scene(text)))
         except RulelangError as err:
             errors.append(err.located(path=f"<scene {i}>", line=1, source_line=text))
-    for err in errors:
-        out.write(err.diagnostic.render(color) + "\n")
+    if args.format != "json" or not scenes:
+        report_errors(errors, out, args, color)
     if scenes:
         import numpy as np
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             try:
                 probs = _learned(args, glyphs, universe)
             except RulelangError as err:
-                out.write(err.diagnostic.render(color) + "\n")
+                report_errors([err], out, args, color)
                 return EXIT_ERROR
             labels = probs > 0.5
         else:
@@ -86,7 +86,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             if probs is not None:
                 for row, p in zip(rows, probs):
                     row["probability"] = round(float(p), 6)
-            dump_json({"rule": format_rule(rule), "engine": args.engine, "labels": rows}, out)
+            dump_json({"rule": format_rule(rule), "engine": args.engine, "labels": rows,
+                       **({"errors": [e.diagnostic.to_json() for e in errors]} if errors else {})}, out)
         else:
             for i, ((s, _), v) in enumerate(zip(scenes, labels)):
                 extra = f"  (p = {probs[i]:.3f})" if probs is not None else ""

@@ -6,7 +6,8 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_output_options, add_universe_option, draw_scene, dump_json, print_diagnostics, universe_from, use_color
+from .common import (add_output_options, add_universe_option, draw_scene, dump_json, error_line, natural,
+                     positive, print_diagnostics, universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,13 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "scene to ask. When no dialect rule fits (or with --full), search the full "
                     "language bottom-up by size.")
     p.add_argument("table", metavar="TABLE", help="a table file ('-' reads standard input)")
-    p.add_argument("--tolerance", type=_natural, default=0, metavar="K",
+    p.add_argument("--tolerance", type=natural, default=0, metavar="K",
                    help="accept rules that contradict up to K labels (noisy tables)")
     p.add_argument("--noise", type=float, default=0.01, metavar="P",
                    help="assumed probability of a wrong label, ranks noisy candidates (default 0.01)")
-    p.add_argument("--top", type=_natural, default=5, metavar="N", help="candidates to show (default 5)")
+    p.add_argument("--top", type=natural, default=5, metavar="N", help="candidates to show (default 5)")
     p.add_argument("--full", action="store_true", help="also search the full language")
-    p.add_argument("--max-size", type=_natural, default=10, metavar="N",
+    p.add_argument("--max-size", type=natural, default=10, metavar="N",
                    help="full-language search: largest rule in words (default 10)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="full-language search: seconds (default 10)")
@@ -43,27 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", default=None, metavar="DIR",
                    help="neural engines: a folder holding interpreter.pt and generator.pt, e.g. "
                         "models/500x1000 (default: the models shipped with rulelang)")
-    p.add_argument("--beams", type=_positive, default=None, metavar="B",
+    p.add_argument("--beams", type=positive, default=None, metavar="B",
                    help="crn: conjectures proposed per table (default 300)")
     add_output_options(p)
     p.set_defaults(run=run)
 
 
 ENGINES = ("search", "crn", "isearch", "all")
-
-
-def _natural(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -73,7 +60,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     color = use_color(args, out)
     if not 0.0 < args.noise < 0.5:
-        out.write("rulelang explain: --noise must lie strictly between 0 and 0.5\n")
+        error_line("explain: --noise must lie strictly between 0 and 0.5")
         return EXIT_ERROR
     path = "<stdin>" if args.table == "-" else args.table
     table, errors = read_table(read_text(args.table), path, universe_from(args))

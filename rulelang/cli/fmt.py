@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             out.write(formatted)
         elif not dry and changed:
             try:
-                write_atomic(path, formatted)
+                write_atomic(path, _bom_of(path) + formatted)
             except OSError as err:
                 failed += 1
                 records[-1]["unwritten"] = True
@@ -118,6 +118,12 @@ def _summary(records: list[dict], n_changed: int, dry: bool, n_errors: int, n_un
     if n_errors:
         text += f"; {n_errors} line{'' if n_errors == 1 else 's'} with errors kept as written"
     return text + "."
+
+
+def _bom_of(path: str) -> str:
+    """The file's byte-order mark (``read_text`` drops it; a rewritten file keeps it)."""
+    with open(path, "rb") as fh:
+        return "\ufeff" if fh.read(3) == b"\xef\xbb\xbf" else ""
 
 
 def _write_diff(old: str, new: str, name: str, out: TextIO) -> None:

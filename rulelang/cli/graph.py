@@ -7,7 +7,8 @@ import sys
 from typing import TextIO
 
 from . import EXIT_FINDINGS, EXIT_OK
-from .common import add_output_options, add_universe_option, print_diagnostics, universe_from, use_color
+from .common import (add_output_options, add_universe_option, error_line, natural, print_diagnostics, universe_from,
+                     use_color, writable_output)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "consistent with TABLE.")
     p.add_argument("table", metavar="TABLE", nargs="?",
                    help="restrict to the version space of this table ('-' reads standard input)")
-    p.add_argument("--tolerance", type=int, default=0, metavar="K",
+    p.add_argument("--tolerance", type=natural, default=0, metavar="K",
                    help="with TABLE: phenomena contradicting up to K labels")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
     add_universe_option(p)
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from rulelang.errors import RulelangError
     from rulelang.search.index import fits
 
+    if args.output:
+        writable_output(args.output)
     universe = universe_from(args)
     if not fits(universe):
         raise RulelangError(f"the implication graph compares every phenomenon on every scene: universe "
@@ -43,13 +46,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.table is not None:
         path = "<stdin>" if args.table == "-" else args.table
         table, errors = read_table(read_text(args.table), path, universe)
-        if table is None:
-            n = print_diagnostics(errors, out, use_color(args, out))
-            out.write(f"Found {n} error{'s' * (n != 1)} in {path}.\n")
+        if table is None:  # standard output is the graph: the diagnostics go to standard error
+            n = print_diagnostics(errors, sys.stderr, use_color(args, sys.stderr))
+            sys.stderr.write(f"Found {n} error{'s' * (n != 1)} in {path}.\n")
             return EXIT_FINDINGS
-        exp = explain(table, tolerance=max(0, args.tolerance))
+        exp = explain(table, tolerance=args.tolerance)
         if exp.n_candidates == 0:
-            out.write(f"{exp.summary()}: the graph would be empty\n")
+            error_line(f"graph: {exp.summary()}: the graph would be empty")
             return EXIT_FINDINGS
         ids = exp.ids
     elif not args.quiet:
@@ -58,7 +61,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     graph, stats = implication_graph(ids, dialect_index(universe))
     text = to_graphml(graph) if args.format == "graphml" else to_dot(graph)
     if args.output:
-        write_atomic(args.output, text)
+        try:
+            write_atomic(args.output, text)
+        except OSError as err:
+            raise RulelangError(f"cannot write: {err.strerror or err}", code="E301", path=args.output) from None
     else:
         out.write(text)
     if args.verbose:

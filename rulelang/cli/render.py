@@ -16,6 +16,9 @@ from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .common import add_language_options, add_universe_option, error_line, print_diagnostics, universe_from, use_color
 
 FORMATS = (".svg", ".png")
+#: The largest PNG drawn (pixels; 3 bytes each in memory): a --scale or --cell far too large
+#: is an error, not an exhausted memory.
+MAX_PIXELS = 64_000_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,8 +59,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if suffix not in FORMATS:
         error_line(f"render: cannot tell the format of {args.output!r}: name it .svg or .png")
         return EXIT_ERROR
-    if args.cell < 4 or (args.columns is not None and args.columns < 1) or args.scale <= 0:
-        error_line("render: --cell must be at least 4, --columns and --scale positive")
+    if args.cell < 4 or (args.columns is not None and args.columns < 1) or not 0 < args.scale < float("inf"):
+        error_line("render: --cell must be at least 4, --columns and --scale positive (and --scale finite)")
         return EXIT_ERROR
     report = sys.stderr if args.output == "-" else out
     color = use_color(args, report)
@@ -66,13 +69,19 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         universe = universe_from(args)
         rule = None if args.rule is None else parse(args.rule, universe=universe, dialect=args.dialect)
     except RulelangError as err:
-        report.write(err.diagnostic.render(color) + "\n")
+        report.write((err if err.path else err.located(path="<rule>")).diagnostic.render(color) + "\n")
         return EXIT_ERROR
     sf = parse_scene_file(text, "<stdin>" if args.scenes == "-" else args.scenes, universe=universe)
     n_bad = print_diagnostics(sf.errors, report, color)
     drawing = table_drawing([e.scene for e in sf.entries], [e.label for e in sf.entries], universe, rule=rule,
                             columns=args.columns, cell=args.cell, title=args.title,
                             captions=not args.no_captions)
+    if suffix == ".png":
+        w, h = (max(1, round(side * args.scale)) for side in (drawing.width, drawing.height))
+        if w * h > MAX_PIXELS:
+            error_line(f"render: the picture would be {w:,} x {h:,} pixels, more than {MAX_PIXELS:,}: "
+                       "lower --scale or --cell, or write SVG")
+            return EXIT_ERROR
     data: str | bytes = drawing.svg() if suffix == ".svg" else drawing.png(args.scale)
     if args.output == "-":
         out.write(data)  # type: ignore[arg-type]

@@ -11,15 +11,23 @@ from .common import draw_scene, dump_json, use_color
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("universe", help="show a world: its universe file, scene count, dialect size, legend",
-                       description="Show a universe (a built-in name or a universe file): the file "
-                                   "itself, how many scenes and dialect rules it has, and its glyphs. "
-                                   "'list' names the built-in worlds.")
-    p.add_argument("action", choices=("show", "list"), help="show one universe, or list the built-in ones")
-    p.add_argument("universe", metavar="NAME|PATH", nargs="?", default="odeen",
-                   help="a built-in name (odeen, odeen-8, odeen-10) or a universe file (default odeen)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the glyphs")
-    p.set_defaults(run=run)
+                       description="Show a universe (a built-in name or a universe file): its file "
+                                   "in canonical form, how many scenes and dialect rules it has, and its "
+                                   "glyphs. 'list' names the built-in worlds.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    actions.required = True
+    show = actions.add_parser("show", help="show one universe",
+                              description="Show a universe: its universe file (in canonical form, as "
+                                          "parse_universe reads it back), how many scenes and dialect rules "
+                                          "it has, and its glyphs.")
+    show.add_argument("universe", metavar="NAME|PATH", nargs="?", default="odeen",
+                      help="a built-in name (odeen, odeen-8, odeen-10) or a universe file (default odeen)")
+    listing = actions.add_parser("list", help="list the built-in universes",
+                                 description="Name the built-in universes, with their sizes.")
+    for q in (show, listing):
+        q.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+        q.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the glyphs")
+        q.set_defaults(run=run)
 
 
 def describe(u) -> dict:
@@ -31,7 +39,8 @@ def describe(u) -> dict:
     return {"name": u.name, "length": u.length, "glyphs": u.glyphs, "scenes": u.n_scenes,
             "dialect_rules": n_rules, "relations": list(u.relations), "counts": list(u.counts),
             "quantifiers": list(u.quantifiers),
-            "exact_engine": "in memory" if matrix_fits(u, n_rules) else "streamed in blocks",
+            "exact_engine": ("in memory" if matrix_fits(u, n_rules) else "streamed in blocks"
+                             if u.n_scenes < 1 << 62 else "none: too many scenes to visit"),
             "legend": {u.empty: "empty", **{g: " ".join(u.pieces[g]) for g in sorted(u.pieces)}}}
 
 

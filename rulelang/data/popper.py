@@ -34,8 +34,18 @@ def _atom(word: str) -> str:
     return word if _ATOM.match(word) else "'" + word.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _attributes(universe: Universe) -> list[str]:
-    return list(universe.colors + universe.shapes + universe.orientations)
+def _attributes(universe: Universe) -> dict[str, str]:
+    """Each attribute word and its predicate: the word, unless the export needs that name
+    (``piece``, the head ``f``, a relation): then the word with ``_`` appended until free."""
+    taken = {"piece", HEAD, *map(_atom, _relations(universe))}
+    names = {}
+    for word in universe.colors + universe.shapes + universe.orientations:
+        free = word
+        while _atom(free) in taken:
+            free += "_"
+        taken.add(_atom(free))
+        names[word] = _atom(free)
+    return names
 
 
 def _relations(universe: Universe) -> list[str]:
@@ -53,8 +63,9 @@ def popper_files(table: SceneFile, universe: Universe = ODEEN) -> dict[str, str]
               f"{len(table.entries)} scenes\n")
     exs = [header]
     facts: dict[str, list[str]] = {"piece": []}
-    for a in _attributes(universe):
-        facts[_atom(a)] = []
+    attribute = _attributes(universe)
+    for a in attribute.values():
+        facts[a] = []
     for r in _relations(universe):
         facts[_atom(r)] = []
     for i, entry in enumerate(table.entries):
@@ -64,7 +75,7 @@ def popper_files(table: SceneFile, universe: Universe = ODEEN) -> dict[str, str]
         for c, p in cells.items():
             facts["piece"].append(f"piece({scene},{p}).")
             for word in universe.pieces[entry.scene[c]]:
-                facts[_atom(word)].append(f"{_atom(word)}({p}).")
+                facts[attribute[word]].append(f"{attribute[word]}({p}).")
         for c, p in cells.items():
             for d, q in cells.items():
                 if c == d:

@@ -69,6 +69,8 @@ def write_dataset(out: str | os.PathLike, files: Mapping[str, bytes], manifest: 
         RulelangError: E301 when ``out`` exists (and ``force`` is off) or cannot be written.
     """
     target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise RulelangError("exists and is not a folder; refusing to replace it", code="E301", path=str(target))
     if target.exists() and not force:
         raise RulelangError("already exists", code="E301", path=str(target),
                             hint="pass --force to replace it, or choose another --out")

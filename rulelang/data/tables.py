@@ -58,9 +58,11 @@ def labels_of(dialect: Dialect, rules: np.ndarray, scenes: np.ndarray) -> np.nda
 
 def balanced_tables(dialect: Dialect, rules: np.ndarray, seed: int, part: int, k: int) -> np.ndarray:
     """``uint32[n, k]``: half true, half false where possible, shuffled."""
+    if len(rules) == 0:
+        return np.zeros((0, k), dtype=np.uint32)
     n = dialect.universe.n_scenes
     packed = dialect.matrix.packed
-    raw = raw_words(seed, "balanced", part, max(1, len(rules) * 3 * k)).reshape(-1, 3 * k)
+    raw = raw_words(seed, "balanced", part, len(rules) * 3 * k).reshape(-1, 3 * k)
     out = np.empty((len(rules), k), dtype=np.uint32)
     for i, r in enumerate(np.asarray(rules, dtype=np.int64)):
         bits = np.unpackbits(packed[r], count=n).astype(bool)
