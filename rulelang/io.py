@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -19,8 +20,10 @@ def read_text(path: str | os.PathLike) -> str:
     name = str(path)
     try:
         if name == "-":
-            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
             name = "<stdin>"
+            if sys.stdin is None:
+                raise RulelangError("standard input is closed", code="E301", path=name)
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         else:
             data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -51,10 +54,19 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     The data goes to a temporary file in the same directory, is flushed to disk, and then
     renamed over ``path``. A symbolic link is followed: the file it points to is replaced and
     the link stays a link. (Other hard links to the old file keep the old content: that is
-    the price of never showing half a file.)
+    the price of never showing half a file.) What is not a regular file — a device such as
+    ``/dev/null``, a FIFO, ``/dev/stdout`` — has nothing to replace: it is written to.
     """
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # not there (or not reachable): the rename below says so if it matters
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with open(path, "wb") as fh:
+            fh.write(payload)
+        return
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -115,13 +115,17 @@ class Verdict:
 class MasterGame:
     """The machine hides ``secret``; the player finds it."""
 
-    HELP = ("commands:\n"
-            "  SCENE          label a scene, e.g. A.vb.. ('.' empty; A V B red, a v b blue;\n"
-            "                 A/a pyramid up, V/v pyramid down, B/b block)\n"
-            "  guess RULE     guess the hidden rule (a bare rule works too)\n"
-            "  table          the scenes labelled so far\n"
-            "  reveal         give up and see the rule\n"
-            "  help           this text;  quit  to stop")
+    @property
+    def HELP(self) -> str:
+        """The commands, with a scene and the glyphs of this game's universe."""
+        u = self.universe
+        return ("commands:\n"
+                f"  SCENE          label a scene, e.g. {u.example_scene}\n"
+                f"                 ({u.glyph_legend()})\n"
+                "  guess RULE     guess the hidden rule (a bare rule works too)\n"
+                "  table          the scenes labelled so far\n"
+                "  reveal         give up and see the rule\n"
+                "  help           this text;  quit  to stop")
 
     def __init__(self, secret: Rule, universe: Universe = ODEEN) -> None:
         self.secret, self.universe = secret, universe
@@ -541,7 +545,7 @@ def _judge(game: StudentGame, m: Guess, con: Console) -> None:
             con.say(refused)
         else:
             con.say("answer yes, or show a scene where it fails with your rule's label, "
-                    "e.g. 'no A.vb.. true'")
+                    f"e.g. 'no {game.universe.example_scene} true'")
 
 
 # -- the exact student -------------------------------------------------------------------------

@@ -34,7 +34,8 @@ def check_bytes(workdir: Path, rules: bytes, scenes: bytes | None) -> tuple[int,
     with contextlib.redirect_stderr(err):
         code = main(argv, out=out)
     assert "internal error" not in err.getvalue()
-    return code, out.getvalue()
+    # A file check cannot read (not UTF-8) stops it: that diagnostic is on standard error.
+    return code, out.getvalue() + err.getvalue()
 
 
 def assert_findings_are_diagnosed(code: int, text: str) -> None:

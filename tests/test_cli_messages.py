@@ -111,13 +111,26 @@ shapes = ["block"]
 @pytest.mark.parametrize("argv", [
     ["enumerate", "--universe", "no/such/world.toml"],
     ["graph", "/no/such/table.txt"],
-    ["explain", "--format", "json", "/no/such/table.txt"],
+    ["explain", "/no/such/table.txt"],
     ["equiv", "--universe", "odeen-99", "zero red", "zero blue"],
 ])
 def test_an_error_that_stops_a_command_goes_to_standard_error_not_into_its_output(argv):
     """`rulelang graph x > g.xml` must not hide its error inside g.xml."""
     code, out, err = run_cli(*argv)
     assert code == 2 and out == "" and "error[E" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["explain", "--format", "json", "/no/such/table.txt"],
+    ["data", "info", "--format", "json", "/no/such/data-set"],
+    ["eval", "--format", "json", "--universe", "no/such.toml", "zero red", "A....."],
+])
+def test_with_json_an_error_that_stops_a_command_is_json_too(argv):
+    import json
+
+    code, out, err = run_cli(*argv)
+    (error,) = json.loads(out)["errors"]
+    assert code == 2 and error["code"] in ("E301", "E503") and f"error[{error['code']}]" in err
 
 
 def test_eval_in_json_keeps_its_diagnostics_inside_the_json():
@@ -224,3 +237,91 @@ def test_a_bad_rule_option_is_placed_in_the_rule(tmp_path):
     table = Path(__file__).parents[1] / "examples" / "table.txt"
     code, out, err = run_cli("render", str(table), "-o", str(tmp_path / "x.svg"), "--rule", "zero redd")
     assert code == 2 and (out + err).startswith("<rule>:1:6: error[E001]")
+
+
+def test_output_to_a_device_or_a_fifo_is_written_to_not_replaced(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, _, err = run_cli("editor", "textmate", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert code == 0 and fifo.is_fifo() and got and '"scopeName"' in got[0], err
+    code, _, err = run_cli("editor", "textmate", "-o", os.devnull)
+    assert code == 0 and os.path.exists(os.devnull) and not os.path.isfile(os.devnull), err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "-"], "<stdin>: error[E301] standard input is closed"),
+    (["explain", "-"], "<stdin>: error[E301] standard input is closed"),
+])
+def test_a_closed_standard_input_is_a_diagnostic(argv, words, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    code, out, err = run_cli(*argv)
+    assert code == 2 and words in err and "internal" not in err
+
+
+def test_play_with_a_closed_standard_input_ends_as_at_the_end_of_input(monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    code, out, err = run_cli("play", "--secret", "zero red")
+    assert code == 0 and "internal" not in err and out
+
+
+@pytest.mark.parametrize("option", [["--max-size", "-5"], ["--timeout", "-1"], ["--timeout", "nan"],
+                                    ["--beams", "0", "--student", "crn"], ["--confidence", "nan"]])
+def test_play_options_out_of_range_are_usage_errors_on_standard_error(option):
+    code, out, err = run_cli("play", "--machine", "student", *option)
+    assert code == 2 and out == "" and err
+
+
+def test_editor_errors_name_the_path(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for argv, where in ((["textmate", "-o", str(tmp_path / "no" / "x.json")], f"{tmp_path / 'no' / 'x.json'}: error[E301]"),
+                        (["vscode", str(afile)], f"{afile}: error[E301] exists and is not a folder"),
+                        (["textmate", "-o", ""], "rulelang: error[E301]")):
+        code, _, err = run_cli("editor", *argv)
+        assert code == 2 and err.startswith(where), err
+    assert afile.read_text() == "mine"
+
+
+def test_json_stays_utf8_when_a_file_name_is_not(tmp_path):
+    import json
+    import os
+
+    name = os.fsdecode(b"n\xff.rl")  # a name of bytes that are not UTF-8
+    (tmp_path / name).write_text("zero red\nfoo\n")
+    buf = io.BytesIO()
+    wrapper = io.TextIOWrapper(buf, encoding="utf-8", errors="strict")
+    code = main(["check", "--format", "json", str(tmp_path / name)], out=wrapper)
+    wrapper.flush()
+    report = json.loads(buf.getvalue().decode("utf-8"))
+    assert code == 1 and report["diagnostics"][0]["code"] == "E001"
+
+
+def test_the_help_of_a_game_shows_the_universes_own_glyphs(tmp_path, monkeypatch):
+    w = tmp_path / "w.toml"
+    w.write_text(GOOD_UNIVERSE)
+    monkeypatch.setattr("sys.stdin", io.StringIO("help\nquit\n"))
+    code, out, _ = run_cli("play", "--universe", str(w), "--secret", "zero red")
+    assert code == 0 and "e.g. B.B" in out and "'B' red block" in out and "A.vb.." not in out
+
+
+def test_data_info_check_names_a_split_the_data_set_lacks(tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    tiny = ["--train", "40", "--train-small", "15", "--validation", "12", "--test", "24", "--k", "5,20",
+            "--eval-size", "64", "-q"]
+    assert run_cli("data", "make", "--out", str(tmp_path / "d"), *tiny)[0] == 0
+    copy = Path(shutil.copytree(tmp_path / "d", tmp_path / "c"))
+    man = json.loads((copy / "manifest.json").read_text())
+    del man["splits"]["train-small"]
+    (copy / "manifest.json").write_text(json.dumps(man))
+    code, out, err = run_cli("data", "info", "--check", str(copy))
+    assert code != 0 and "internal" not in err and "train-small" in out + err

@@ -7,14 +7,15 @@ so that ``rulelang --help`` and quick commands start fast. The engines
 need them; a neural command without torch installed says, in one line, how to install it.
 :mod:`rulelang.cli.fuzz` is no subcommand: it drives this command line with generated inputs.
 
-Exit codes: 0 clean, 1 findings (a parse error, a rule contradicted by a labelled scene),
-2 usage, I/O or internal error.
+Exit codes: 0 clean, 1 findings in the input (a line of a file that does not parse, a rule
+contradicted by a labelled scene), 2 usage (a RULE or SCENE argument that does not parse
+included), I/O or internal error.
 
 Where diagnostics go: an error that stops a command (a file that cannot be read, a bad
 universe, an option out of range) goes to standard error, since a command's output may be
-data (``graph > g.graphml``); the findings a command reports about its input (``check``'s,
-``explain``'s, ``fmt``'s, ``eval``'s bad scenes) are its output, and with ``--format json``
-they are inside the JSON.
+data (``graph > g.graphml``), and with ``--format json`` also as ``{"errors": [...]}`` on
+standard output; the findings a command reports about its input (``check``'s, ``explain``'s,
+``fmt``'s, ``eval``'s bad scenes) are its output, inside the JSON with ``--format json``.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *,
     """
     out = out or sys.stdout
     warnings.showwarning = _show_warning
+    args = None
     try:
         if parser is None:
             words = list(sys.argv[1:] if argv is None else argv)
@@ -95,6 +97,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *,
         return EXIT_ERROR
     except RulelangError as err:  # it stops the command: on standard error, as its output may be data
         sys.stderr.write(err.diagnostic.render() + "\n")
+        if getattr(args, "format", None) == "json":  # a JSON reader gets JSON all the same
+            from .common import dump_json
+
+            dump_json({"errors": [err.diagnostic.to_json()]}, out)
         return EXIT_FINDINGS if err.code in FINDING_CODES else EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -9,13 +9,14 @@ falsified rule is a finding (E401) that lists the scenes falsifying it. The judg
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import shorten
 from ..printer import format_rule
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .common import (add_language_options, add_output_options, add_universe_option, draw_scene, dump_json,
-                     error_line, universe_from, use_color)
+                     error_line, plural, universe_from, use_color)
 
 if TYPE_CHECKING:
     from ..report import CheckReport, Finding
@@ -69,8 +70,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     except RulelangError as err:
         if args.format == "json":
             dump_json({"diagnostics": [{"kind": "io", **err.diagnostic.to_json()}]}, out)
-        else:
-            out.write(err.diagnostic.render(color) + "\n")
+        else:  # it stops the check: standard error, as any error that stops a command
+            sys.stderr.write(err.diagnostic.render(use_color(args, sys.stderr)) + "\n")
         return EXIT_ERROR
     report = check(rules_text, _name(args.rules), scenes_text, _name(args.scenes),
                    universe=universe, dialect=args.dialect, engine=args.engine)
@@ -84,10 +85,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _name(path: str | None) -> str:
     return "<stdin>" if path == "-" else str(path)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # -- text -------------------------------------------------------------------------------
@@ -116,30 +113,30 @@ def _text(report: CheckReport, findings: list[Finding], args: argparse.Namespace
         return
     if findings:
         n_files = len({f.error.path for f in findings})
-        out.write(f"Found {_plural(len(findings), 'error')} in {_plural(n_files, 'file')}.\n")
+        out.write(f"Found {plural(len(findings), 'error')} in {plural(n_files, 'file')}.\n")
     elif not report.results:
         out.write(f"No rules in {report.rule_file.path}.\n")
     elif report.scene_file is None:
-        out.write(f"All {_plural(len(report.results), 'rule')} parse.\n")
+        out.write(f"All {plural(len(report.results), 'rule')} parse.\n")
     elif report.n_labelled:
-        out.write(f"All {_plural(len(report.results), 'rule')} explain the "
-                  f"{_plural(report.n_labelled, 'labelled scene')}.\n")
+        out.write(f"All {plural(len(report.results), 'rule')} explain the "
+                  f"{plural(report.n_labelled, 'labelled scene')}.\n")
     else:
-        out.write(f"No errors: {_plural(len(report.results), 'rule')} labelled "
-                  f"{_plural(len(report.scene_file.entries), 'scene')}.\n")
+        out.write(f"No errors: {plural(len(report.results), 'rule')} labelled "
+                  f"{plural(len(report.scene_file.entries), 'scene')}.\n")
 
 
 def _overview(report: CheckReport, out: TextIO, color: bool, verbose: bool) -> None:
     rf, sf = report.rule_file, report.scene_file
-    head = f"{rf.path}: {_plural(len(rf.entries), 'rule')}"
+    head = f"{rf.path}: {plural(len(rf.entries), 'rule')}"
     if rf.errors:
-        head += f", {_plural(len(rf.errors), 'bad line')}"
+        head += f", {plural(len(rf.errors), 'bad line')}"
     if sf is not None:
         n, k = len(sf.entries), report.n_labelled
         labelled = "all labelled (a table)" if sf.is_table else f"{k:,} labelled" if k else "unlabelled"
-        head += f"; {sf.path}: {_plural(n, 'scene')}, {labelled}"
+        head += f"; {sf.path}: {plural(n, 'scene')}, {labelled}"
         if sf.errors:
-            head += f", {_plural(len(sf.errors), 'bad line')}"
+            head += f", {plural(len(sf.errors), 'bad line')}"
     out.write(head + "\n")
     if sf is None and not verbose:
         out.write("\n")
@@ -151,8 +148,8 @@ def _overview(report: CheckReport, out: TextIO, color: bool, verbose: bool) -> N
             _scene_matrix(report, out, color)
         else:
             where = "; --format json lists every label" if cells <= JSON_LABELS else ""
-            out.write(f"\n(the scene matrix is not drawn: {_plural(len(sf.entries), 'scene')} x "
-                      f"{_plural(len(report.results), 'rule')}{where})\n")
+            out.write(f"\n(the scene matrix is not drawn: {plural(len(sf.entries), 'scene')} x "
+                      f"{plural(len(report.results), 'rule')}{where})\n")
     out.write("\n")
 
 

@@ -49,6 +49,17 @@ def positive(text: str) -> int:
     return _whole(text, 1)
 
 
+def seconds(text: str) -> float:
+    """The argparse type of a time limit: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds, not {text[:40]!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number of seconds, not {text[:40]}")
+    return value
+
+
 #: Seeds run from 0 to 2**32 - 1: what every random generator rulelang feeds accepts.
 MAX_SEED = 2**32 - 1
 
@@ -119,6 +130,11 @@ def draw_scene(scene: str, color: bool, universe: Universe = ODEEN) -> str:
     return "".join(parts)
 
 
+def plural(n: int, word: str) -> str:
+    """``"1 scene"``, ``"2 scenes"``, ``"1,176 scenes"``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def print_diagnostics(errors: Iterable[RulelangError], out: TextIO, color: bool) -> int:
     """Render ``errors`` one after the other on ``out``; returns how many."""
     n = 0
@@ -155,8 +171,15 @@ def writable_output(path: str) -> None:
 
 
 def dump_json(obj: Any, out: TextIO) -> None:
-    json.dump(obj, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    """``obj`` as indented JSON, non-ASCII text as it is, unless some string is no text (a
+    file name of bytes that are not UTF-8 reaches Python as lone surrogates): then every
+    non-ASCII character is escaped, so that the output stays valid UTF-8 JSON."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, indent=2)
+    out.write(text + "\n")
 
 
 def error_line(message: str) -> None:

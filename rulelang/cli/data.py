@@ -6,7 +6,8 @@ import argparse
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from .common import add_scheduler_option, add_universe_option, dump_json, error_line, executor_from, seed, universe_from
+from .common import (add_scheduler_option, add_universe_option, dump_json, error_line, executor_from, plural, seed,
+                     universe_from)
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -117,7 +118,8 @@ def run_info(args: argparse.Namespace, out: TextIO) -> int:
     opts = man["options"]
     out.write(f"data set {ds.path}  ({man['format']} version {man['version']}, seed {man['seed']}, "
               f"{man.get('created_by', '?')})\n")
-    out.write(f"universe {man['universe']}: {man['n_rules']:,} dialect rules, {man['n_scenes']:,} scenes\n")
+    out.write(f"universe {man['universe']}: {plural(man['n_rules'], 'dialect rule')}, "
+              f"{plural(man['n_scenes'], 'scene')}\n")
     for split, info in man["splits"].items():
         extra = ""
         if "samples" in info:

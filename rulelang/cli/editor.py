@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from . import EXIT_ERROR, EXIT_OK
-from .common import add_universe_option, error_line, universe_from
+from . import EXIT_OK
+from .common import add_universe_option, universe_from, writable_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,22 +36,28 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from pathlib import Path
 
     from ..editor import textmate_json, vscode_extension
+    from ..errors import RulelangError
     from ..io import write_atomic
 
+    target = args.output if args.kind == "textmate" else args.directory
+    if target in (None, "-") and args.kind == "textmate":
+        out.write(textmate_json(universe_from(args)))
+        return EXIT_OK
+    if not str(target).strip():
+        raise RulelangError("an empty name is no file or folder to write", code="E301")
     try:
         if args.kind == "textmate":
-            text = textmate_json(universe_from(args))
-            if args.output in (None, "-"):
-                out.write(text)
-            else:
-                write_atomic(args.output, text)
+            writable_output(target)
+            write_atomic(target, textmate_json(universe_from(args)))
             return EXIT_OK
-        root = Path(args.directory)
+        root = Path(target)
+        if root.exists() and not root.is_dir():
+            raise RulelangError("exists and is not a folder", code="E301", path=str(root))
         for rel, text in vscode_extension(universe_from(args)).items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             write_atomic(root / rel, text)
         out.write(f"{root}: VS Code extension written; run 'npm install' there, then reload VS Code\n")
         return EXIT_OK
     except OSError as err:
-        error_line(f"editor: cannot write: {err.strerror or err}")
-        return EXIT_ERROR
+        raise RulelangError(f"cannot write: {err.strerror or err}", code="E301",
+                            path=str(err.filename or target)) from None

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .common import (add_output_options, add_universe_option, draw_scene, dump_json, error_line, natural,
-                     positive, print_diagnostics, universe_from, use_color)
+                     plural, positive, print_diagnostics, seconds, universe_from, use_color)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--full", action="store_true", help="also search the full language")
     p.add_argument("--max-size", type=natural, default=10, metavar="N",
                    help="full-language search: largest rule in words (default 10)")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=10.0, metavar="S",
                    help="full-language search: seconds (default 10)")
     p.add_argument("--criterion", choices=("cover", "gain", "minimax"), default="cover",
                    help="how to pick the next scene (default cover: expected information gain, the "
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK if found else EXIT_FINDINGS
     merged = (f"; {table.duplicates:,} repeated line{'s' * (table.duplicates != 1)} merged, their labels "
               f"agreeing" if table.duplicates else "")
-    out.write(f"table {path}: {len(table):,} scenes ({table.n_true:,} true, {len(table) - table.n_true:,} false)"
+    out.write(f"table {path}: {plural(len(table), 'scene')} ({table.n_true:,} true, {len(table) - table.n_true:,} false)"
               f"{merged}\n")
     out.write(exp.summary() + "\n")
     if exp.best is not None:
@@ -187,7 +187,7 @@ def _compete(args: argparse.Namespace, table, path: str, out: TextIO) -> int:
         for r in rows:
             out.write(f"{r['engine']}: {r['rule'] or 'no rule'}\n")
         return EXIT_OK if fits else EXIT_FINDINGS
-    out.write(f"table {path}: {len(table)} scenes ({table.n_true} true, {len(table) - table.n_true} false); "
+    out.write(f"table {path}: {plural(len(table), 'scene')} ({table.n_true} true, {len(table) - table.n_true} false); "
               f"models {Path(engines.interpreter.path).parent} (loaded in {load:.2f} s)\n")
     width = max(len(r["rule"] or "no rule") for r in rows)
     out.write(f"{'engine':<8}  {'rule':<{width}}  {'mismatches':>10}  {'time':>9}  agrees with search\n")

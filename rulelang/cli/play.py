@@ -7,11 +7,12 @@ Commands and answers come from standard input line by line, so a game can be scr
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from typing import TextIO
 
 from . import EXIT_ERROR, EXIT_OK
-from .common import add_universe_option, draw_scene, seed, universe_from, use_color
+from .common import add_universe_option, draw_scene, error_line, natural, positive, seconds, seed, universe_from, use_color
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,15 +37,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "gain: the old greedy questioner)")
     p.add_argument("--prior", choices=("uniform", "simplicity"), default="uniform",
                    help="student: the belief information gain is measured under")
-    p.add_argument("--max-size", type=int, default=10, metavar="N",
+    p.add_argument("--max-size", type=natural, default=10, metavar="N",
                    help="student: largest rule of the full-language fallback search")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=10.0, metavar="S",
                    help="student: seconds for the full-language fallback search")
     p.add_argument("--student", choices=("search", "crn"), default="search",
                    help="student: the exact version-space search (default), or the neural CRN "
                         "(conjecture generator + learned interpreter; the shipped models unless "
                         "--interpreter/--generator are given)")
-    p.add_argument("--beams", type=int, default=None, metavar="B",
+    p.add_argument("--beams", type=positive, default=None, metavar="B",
                    help="student crn: conjectures per turn (default: the CRN's, as in 'bench --solver crn')")
     p.add_argument("--interpreter", metavar="FILE", help="student crn: interpreter checkpoint")
     p.add_argument("--generator", metavar="FILE", help="student crn: generator checkpoint")
@@ -70,13 +71,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.secret is not None:
         try:
             secret = parse(args.secret, universe=universe)
-        except RulelangError as err:
-            out.write(err.located(path="<secret>", source_line=args.secret).diagnostic.render(color) + "\n")
+        except RulelangError as err:  # it stops the game before it starts: standard error
+            sys.stderr.write(err.located(path="<secret>", source_line=args.secret).diagnostic.render(
+                use_color(args, sys.stderr)) + "\n")
             return EXIT_ERROR
-    if not 0.0 < args.confidence <= 1.0:
-        out.write("rulelang play: --confidence must lie in (0, 1]\n")
+    if not 0.0 < args.confidence <= 1.0:  # (NaN fails too)
+        error_line("play: --confidence must lie in (0, 1]")
         return EXIT_ERROR
-    stdin = sys.stdin
+    stdin = sys.stdin if sys.stdin is not None else io.StringIO("")  # closed: no answers at all
     echo = not (hasattr(stdin, "isatty") and stdin.isatty())
     con = Console(stdin, out, echo=echo, draw=lambda s: draw_scene(s, color, universe), verbose=args.verbose)
     if args.machine == "master":
@@ -85,9 +87,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         play_master(MasterGame(secret, universe), con, color)
         return EXIT_OK
     if args.student == "crn":
-        if args.beams is not None and args.beams < 1:
-            out.write("rulelang play: --beams must be at least 1\n")
-            return EXIT_ERROR
         from rulelang.interp.model import BEAMS, ConjectureGenerator, LearnedInterpreter, model_path
         from rulelang.interp.zendo import NeuralStudent
 

@@ -44,6 +44,10 @@ def audit(ds: DataSet, dialect: Dialect | None = None, judge: Any = None) -> tup
     rules = {s: ds.rules(s) for s in ds.splits}
     sizes = {"train": opts["n_train"], "train-small": opts["n_train_small"],
              "validation": opts["n_validation"], "test": opts["n_test"]}
+    missing = [s for s in sizes if s not in rules]
+    if missing:  # nothing else can be checked against splits that are not there
+        problems.append(f"the data set lacks the split{'s' * (len(missing) > 1)} {', '.join(missing)}")
+        return problems, {}
     for split, want in sizes.items():
         if split in rules and rules[split].size != want:
             problems.append(f"{split}: {rules[split].size} rules, the options say {want}")
