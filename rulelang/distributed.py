@@ -95,9 +95,23 @@ class DaskExecutor:
         """Connect to the scheduler at ``address``.
 
         Raises:
-            RulelangError: E803 when it cannot be reached within ``timeout`` seconds.
+            RulelangError: E803 when it is no address (at once: a half-made client would
+                print a traceback on its way out) or cannot be reached within ``timeout``
+                seconds.
         """
         distributed = require_distributed()
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
+
+        try:
+            scheme, location = parse_address(address)
+            if scheme in ("tcp", "tls", "ws", "wss"):
+                port = parse_host_port(location)[1]
+                if not 0 < int(port) < 65536:
+                    raise ValueError(f"port {port} is out of range")
+        except (ValueError, TypeError) as err:
+            raise RulelangError(f"not a Dask scheduler address: {address!r} ({err})", code="E803",
+                                hint="e.g. tcp://127.0.0.1:8786, as 'dask scheduler' prints it") from None
         try:
             client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as err:

@@ -234,12 +234,20 @@ def test_bench_exits_1_when_the_solver_failed_on_tasks(data, tmp_path):
     (["--solver", "no-such-solver"], "unknown solver"),
     (["--solver", "constant", "--regime", "9x9"], "no training regime"),
     (["--solver", "constant", "--limit", "-1"], "must not be negative"),
+    (["--solver", "explain", "--option", "candidates=0"], "candidates must be at least 1"),
+    (["--solver", "explain", "--option", "candidates=-1"], "candidates must be at least 1"),
 ])
 def test_bad_bench_input_is_a_clear_error_and_writes_nothing(data, tmp_path, args, words):
     target = tmp_path / "never.json"
     code, text = bench(*args, "--data", str(data), "--out", str(target))
     assert code == 2 and words in text
     assert not target.exists()
+
+
+def test_bench_refuses_a_result_path_it_cannot_write_before_running_the_solver(data, tmp_path):
+    code, text = bench("--solver", "constant", "--data", str(data), "--out", str(tmp_path))
+    assert code == 2 and f"{tmp_path}: error[E301]" in text and "it is a folder" in text
+    assert "tasks;" not in text  # nothing was run
 
 
 def test_bench_without_a_data_set_says_how_to_make_one(tmp_path):

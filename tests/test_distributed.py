@@ -138,3 +138,15 @@ def test_a_worker_s_fixed_malloc_trim_threshold_is_relaxed_for_the_tiles(monkeyp
     rules = dialect_rules(SMALL)[:50]
     d = stream.digests(rules, SMALL, InProcess(1))
     assert np.array_equal(d.counts, stream.digests(rules, SMALL, InProcess(2), block=640).counts)
+
+
+@pytest.mark.parametrize("address", ["nonsense", "tcp://", "tcp://[::1", "tcp://127.0.0.1:99999"])
+def test_a_malformed_scheduler_address_is_refused_at_once_without_a_traceback(address):
+    import subprocess
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "rulelang", "enumerate", "--universe", "odeen-8",
+                           "--scheduler", address], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("rulelang: error[E803] not a Dask scheduler address") and "Traceback" not in done.stderr
+    assert time.perf_counter() - start < 30  # no connection attempt, no timeout waited for

@@ -87,6 +87,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     ds = DataSet(args.data or default_dir(universe.name), universe)
     target = Path(args.out) if args.out else ds.path / "results" / (
         f"{args.solver.replace(':', '_').replace('/', '_')}-{args.split}-{args.table_kind}.json")
+    if target.is_dir() or (target.parent.exists() and not target.parent.is_dir()):  # before the work, not after
+        raise RulelangError("cannot write the result here: " + ("it is a folder" if target.is_dir() else
+                            f"{str(target.parent)!r} is not a folder"), code="E301", path=str(target))
     bar = Progress(0, f"{args.solver} {args.table_kind}", enabled=False if args.quiet else None,
                    stream=sys.stderr)
 

@@ -69,6 +69,8 @@ class ExplainSolver:
             self.limit = int(context.options.get("candidates", 1000))
         except ValueError:
             raise RulelangError("option candidates must be an integer", code="E505") from None
+        if self.limit < 1:
+            raise RulelangError(f"option candidates must be at least 1, not {self.limit}", code="E505")
         self.universe = context.universe
         # Build (or load) the search's index now, so that set-up is not billed to task 0.
         self._search.dialect_index(self.universe)
