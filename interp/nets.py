@@ -72,6 +72,8 @@ class Block(nn.Module):
 
     def __init__(self, d: int, heads: int, ff: int, cross: bool = False, span: int = 0) -> None:
         super().__init__()
+        if d % heads:
+            raise ValueError(f"the hidden size d ({d}) must be a multiple of the attention heads ({heads})")
         self.cross = cross
         self.heads = heads
         self.norm_q = nn.LayerNorm(d)

@@ -81,12 +81,15 @@ class Schedule:
     def done(self, step: int) -> bool:
         return step >= self.end()
 
-    def stopped(self) -> str:
-        """Why the run ends (or will): the step budget, the cap, or early stopping."""
+    def stopped(self, step: int | None = None) -> str:
+        """Why the run ends (or will): the step budget, the cap, or early stopping; "not yet"
+        while no decay has begun, unless ``step`` (the steps taken) has reached the cap."""
         c, start = self.cfg, self.decay_start
         if c.patience <= 0:
             return f"the step budget ({c.steps})"
         if start is None:
+            if step is not None and step >= c.steps:  # the warm-up outlasted the cap: no decay
+                return f"the step cap ({c.steps}), reached before early stopping could begin"
             return "not yet"
         if start < self.latest_decay():
             return (f"early stopping: no validation gain above {c.min_delta:g} in {c.patience} "

@@ -47,10 +47,13 @@ def _int(options: dict[str, str], key: str, default: int, low: int = 0) -> int:
 
 class _Neural:
     name = ""
+    options = {"threads": "torch threads (0: torch's default)",
+               "all_scenes": "1: label every scene with the network, for the all-scene measures (0)",
+               "models": "the folder of models trained by regime (models/)"}
 
     def __init__(self, context: SolverContext) -> None:
         self.context = context
-        self.options = dict(context.options)
+        self.options = context.options  # read only (and so a test can see what is read)
         set_threads(_int(self.options, "threads", 0))
         self.all_scenes = bool(_int(self.options, "all_scenes", 0))
         self.universe = context.universe
@@ -71,6 +74,9 @@ class _Neural:
 
 class _Falsifier(_Neural):
     """Ranks conjectures by how well the interpreter's labels fit the table."""
+
+    options = {**_Neural.options, "interpreter": "the interpreter checkpoint",
+               "strict": "1: abstain when no conjecture fits every observation (0)"}
 
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
@@ -102,6 +108,9 @@ class CRNSolver(_Falsifier):
     """Critical Rationalist Network: conjecture (generator), then falsify (interpreter)."""
 
     name = "crn"
+    options = {**_Falsifier.options, "generator": "the generator checkpoint",
+               "beams": f"conjectures the generator proposes ({BEAMS})",
+               "revise": f"when all are refuted, revise the best this many ({REVISE}; 0: the paper's CRN)"}
 
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
@@ -120,6 +129,7 @@ class InterpreterSearchSolver(_Falsifier):
     """Every dialect rule, ranked by the learned interpreter's agreement with the table."""
 
     name = "isearch"
+    options = {**_Falsifier.options, "candidates": "how many ranked rules to answer with (1,000)"}
 
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
@@ -137,6 +147,8 @@ class EmpRSolver(_Neural):
     """EMP-R: the generator's beam, best first; no falsification."""
 
     name = "emp-r"
+    options = {**_Neural.options, "generator": "the generator checkpoint",
+               "beams": f"the generator's beam ({BEAMS})"}
 
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)
@@ -157,6 +169,7 @@ class EmpLSolver(_Neural):
     """EMP-L: labels from the table, with no rule in between."""
 
     name = "emp-l"
+    options = {**_Neural.options, "empiricist": "the empiricist checkpoint"}
 
     def __init__(self, context: SolverContext) -> None:
         super().__init__(context)

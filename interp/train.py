@@ -11,6 +11,8 @@ checkpoint, and the batches that follow are the ones an uninterrupted run would 
 
 from __future__ import annotations
 
+import math
+
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
@@ -394,7 +396,7 @@ def train(dataset: Any, cfg: TrainConfig, out: str, *, resume: bool = False, sli
         checkpoint.save(out, run.snapshot(final=True, slim=slim))
     return {"step": run.step, "best_score": run.best, "best_step": run.best_step, "seconds": run.seconds,
             "params": n_params(run.model), "history": run.history, "out": str(out), **run.clock,
-            "stopped": run.schedule.stopped(), "interrupted": interrupted}
+            "stopped": run.schedule.stopped(run.step), "interrupted": interrupted}
 
 
 def _resumed(out: str, cfg: TrainConfig, vocab: Vocab) -> dict[str, Any]:
@@ -412,8 +414,19 @@ def _prepare(dataset: Any, cfg: TrainConfig, vocab: Vocab) -> _Task:
     universe = dataset.universe
     if cfg.kind not in TASKS:
         raise RulelangError(f"no learner {cfg.kind!r}", code="E505", expected=KINDS)
-    if cfg.steps < 1 or cfg.batch < 1 or cfg.scenes < 1 or cfg.table_size < 1:
-        raise RulelangError("steps, batch, scenes and table size must be positive", code="E505")
+    if min(cfg.steps, cfg.batch, cfg.scenes, cfg.table_size, cfg.eval_every, cfg.eval_rules, cfg.eval_scenes) < 1:
+        raise RulelangError("steps, batch, scenes, table size, eval_every and the validation sizes must be "
+                            "positive", code="E505")
+    if min(cfg.warmup, cfg.patience, cfg.mine, cfg.synthetic, cfg.contrast) < 0 or not cfg.cooldown >= 0:
+        raise RulelangError("warmup, patience, mine, synthetic, contrast and cooldown must not be negative",
+                            code="E505")
+    if not 0 < cfg.lr < math.inf or not 0 <= cfg.weight_decay < math.inf or not 0 <= cfg.min_delta < math.inf:
+        raise RulelangError(f"the learning rate must be a positive, finite number (not {cfg.lr}), the weight "
+                            "decay and min_delta finite and not negative", code="E505")
+    small = sorted(k for k in ("d", "heads", "ff", "slots", "channels", "hidden", "counters")
+                   if isinstance(cfg.net.get(k), int) and cfg.net[k] < 1)
+    if small:
+        raise RulelangError(f"the network's sizes must be positive: {', '.join(small)}", code="E505")
     if cfg.contrast and not (cfg.kind == "generator" and cfg.synthetic):
         raise RulelangError("--contrast is for the generator's synthetic tables (--synthetic)", code="E505")
     if cfg.mine and cfg.kind != "interpreter":
@@ -459,7 +472,10 @@ class _Run:
         self.data = {"path": str(dataset.path), "seed": int(dataset.seed)}
         torch.manual_seed(cfg.seed)
         self.netc = net_config(cfg.kind, task.vocab, self.universe, cfg.net)
-        self.model = build(cfg.kind, self.netc).to(device)
+        try:
+            self.model = build(cfg.kind, self.netc).to(device)
+        except ValueError as err:  # sizes or an architecture that do not fit together
+            raise RulelangError(str(err), code="E505") from None
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step, self.best, self.best_step, self.seconds = 0, -1.0, 0, 0.0
         self.best_state = self._copy_weights()
@@ -528,7 +544,7 @@ class _Run:
             "train": cfg.to_dict(), "regime": cfg.regime, "universe": self.universe.name, "data": self.data,
             "step": self.step, "best_score": self.best, "best_step": self.best_step, "seconds": self.seconds,
             "params": n_params(self.model), "history": self.history, "torch": str(torch.__version__),
-            "model": self.best_state, "schedule": dict(self.schedule.state), "stopped": self.schedule.stopped(), **self.clock,
+            "model": self.best_state, "schedule": dict(self.schedule.state), "stopped": self.schedule.stopped(self.step), **self.clock,
         }
         if not (final and slim):
             out_ckpt["state"] = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict()}

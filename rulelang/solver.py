@@ -84,7 +84,13 @@ class Answer:
 @dataclass(frozen=True)
 class SolverContext:
     """What a solver factory may use: the data set (a learner in ``regime`` may read only
-    ``dataset.training(regime)``), a seed, and solver options (``--option key=value``)."""
+    ``dataset.training(regime)``), a seed, and solver options (``--option key=value``).
+
+    A factory that declares ``options`` (a mapping of every key it reads to a line of help,
+    as the built-in solvers do) has any other key refused by the harness (E505), so that a
+    misspelt option is an error rather than silently ignored; a factory without it is given
+    every key.
+    """
 
     dataset: Any = None
     regime: str | None = None

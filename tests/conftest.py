@@ -216,3 +216,29 @@ def golden_dir() -> Path:
             pytrace=False,
         )
     return GOLDEN
+
+
+class RecordingOptions(dict):
+    """Options that remember which keys a solver read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+@pytest.fixture(scope="session")
+def recording_options() -> type[RecordingOptions]:
+    """The class of solver options that remember which keys were read."""
+    return RecordingOptions

@@ -236,6 +236,9 @@ def test_bench_exits_1_when_the_solver_failed_on_tasks(data, tmp_path):
     (["--solver", "constant", "--limit", "-1"], "must not be negative"),
     (["--solver", "explain", "--option", "candidates=0"], "candidates must be at least 1"),
     (["--solver", "explain", "--option", "candidates=-1"], "candidates must be at least 1"),
+    (["--solver", "explain", "--option", "candidats=5"], "has no option 'candidats'"),
+    (["--solver", "explain", "--interpreter", "i.pt"], "has no option 'interpreter'"),
+    (["--solver", "constant", "--option", "beams=3"], "takes no options, not 'beams'"),
 ])
 def test_bad_bench_input_is_a_clear_error_and_writes_nothing(data, tmp_path, args, words):
     target = tmp_path / "never.json"
@@ -334,3 +337,35 @@ def test_bench_passes_interpreter_and_generator_files_to_the_solver(data, tmp_pa
     code, text = bench("--solver", "recorder", "--data", str(data), "--interpreter", "i.pt",
                        "--option", "interpreter=other.pt")
     assert code == 2 and "name different files" in text
+
+
+@pytest.mark.parametrize("name", ["explain", "random-rule", "constant"])
+def test_a_builtin_solver_declares_every_option_it_reads(monkeypatch, dialect, recording_options, name):
+    import rulelang.search as search
+    from rulelang.harness.api import solver_factory
+
+    monkeypatch.setattr(search, "dialect_index", lambda universe: None)
+    options = recording_options()
+    load_solver(name, SolverContext(options=options, dialect=dialect))
+    assert options.read <= set(solver_factory(name).options), options.read
+
+
+def test_an_option_the_solver_lacks_is_refused_by_the_api_too(dialect):
+    with pytest.raises(RulelangError, match="has no option 'candidate'") as err:
+        load_solver("explain", SolverContext(options={"candidate": "5"}, dialect=dialect))
+    assert err.value.code == "E505" and err.value.expected == ("candidates",)
+    assert err.value.hint == "did you mean 'candidates'?"
+
+
+def test_a_solver_that_declares_no_options_is_given_every_key(data, tmp_path):
+    seen = {}
+
+    class Open(Labeller):  # a third-party solver written before options were declared
+        def __init__(self, context: SolverContext) -> None:
+            seen.update(context.options)
+
+    assert not hasattr(Open, "options")
+    register("open", Open)
+    code, _ = bench("--solver", "open", "--data", str(data), "--limit", "1", "--out", str(tmp_path / "o.json"),
+                    "--option", "anything=1")
+    assert code == 0 and seen == {"anything": "1"}

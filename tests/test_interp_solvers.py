@@ -36,14 +36,23 @@ def tasks(interp_data) -> list[Task]:
     return make_tasks(interp_data, "test", "informative", 4, 0)[0]
 
 
+#: The fixture's options that each solver takes (any other key is refused).
+TAKES = {"crn": ("interpreter", "generator", "beams"), "isearch": ("interpreter",),
+         "emp-r": ("generator", "beams"), "emp-l": ("empiricist",)}
+
+
+def _given(name, options, extra):
+    return {k: v for k, v in options.items() if k in TAKES[name]} | extra
+
+
 def _solver(name, interp_data, dialect, options, **extra):
-    context = SolverContext(dataset=interp_data, regime=REGIME, options={**options, **extra}, dialect=dialect)
+    context = SolverContext(dataset=interp_data, regime=REGIME, options=_given(name, options, extra), dialect=dialect)
     return load_solver(name, context)
 
 
 def _bench(interp_data, interp_judge, solver, options, limit, regime=REGIME, **extra):
     return run_benchmark(interp_data, solver, "informative", "test", limit=limit, regime=regime,
-                         options={**options, **extra}, judge=interp_judge)
+                         options=_given(solver, options, extra), judge=interp_judge)
 
 
 def test_pyproject_registers_every_solver_as_an_entry_point():
@@ -124,6 +133,27 @@ def test_a_missing_model_is_refused(neural_solvers, interp_data, interp_judge, o
     with pytest.raises(RulelangError) as err:
         _bench(interp_data, interp_judge, "emp-r", {"beams": "5"}, 1, models=str(tmp_path))
     assert err.value.code == "E702" and err.value.path == str(tmp_path / REGIME / "generator.pt")
+
+
+@pytest.mark.parametrize("name", sorted(TAKES))
+def test_a_neural_solver_declares_every_option_it_reads(neural_solvers, interp_data, dialect, options,
+                                                       recording_options, name):
+    from rulelang.harness.api import solver_factory
+
+    given = recording_options(_given(name, options, {}))
+    load_solver(name, SolverContext(dataset=interp_data, regime=REGIME, options=given, dialect=dialect))
+    declared = set(solver_factory(name).options)
+    assert {"threads", "all_scenes", "models"} <= given.read <= declared, (given.read, declared)
+
+
+@pytest.mark.parametrize("name, key, near", [("crn", "beam", "beams"), ("emp-l", "beams", None),
+                                             ("isearch", "generator", None), ("crn", "empiricist", None)])
+def test_an_option_a_neural_solver_lacks_is_refused(neural_solvers, interp_data, dialect, options, name, key,
+                                                    near):
+    with pytest.raises(RulelangError, match=f"solver '{name}' has no option '{key}'") as err:
+        _solver(name, interp_data, dialect, options, **{key: "3"})
+    assert err.value.code == "E505" and key not in err.value.expected
+    assert err.value.hint == (f"did you mean '{near}'?" if near else None)
 
 
 @pytest.mark.parametrize("value", ["0", "many"])

@@ -183,6 +183,13 @@ def test_early_stopping_cools_down_after_its_patience_and_stops(interp_data, tmp
     assert again["step"] == 9
 
 
+def test_a_cap_reached_before_the_decay_could_begin_is_the_reason_given(interp_data, tmp_path):
+    cfg = tiny_cfg("interpreter", steps=3, eval_every=2, warmup=5, patience=4)
+    summary = T.train(interp_data, cfg, str(tmp_path / "m.pt"), device="cpu")
+    assert summary["step"] == 3 and summary["stopped"].startswith("the step cap (3)"), summary["stopped"]
+    assert checkpoint.load(tmp_path / "m.pt")["stopped"] == summary["stopped"]
+
+
 def test_without_a_plateau_the_cap_ends_the_decay_on_time(interp_data, tmp_path):
     cfg = tiny_cfg("interpreter", steps=10, eval_every=5, warmup=1, patience=50, cooldown=0.25)
     summary = T.train(interp_data, cfg, str(tmp_path / "m.pt"), device="cpu")
@@ -245,6 +252,10 @@ def test_resuming_needs_a_model_of_the_same_kind(interp_models, interp_data, tmp
 @pytest.mark.parametrize("changes, code", [
     ({"steps": 0}, "E505"), ({"batch": 0}, "E505"), ({"kind": "oracle"}, "E505"),
     ({"regime": "99x9"}, "E503"), ({"mine": 8}, "E505"), ({"kind": "empiricist", "mine": 16}, "E505"),
+    ({"lr": float("nan")}, "E505"), ({"lr": -1e-3}, "E505"), ({"lr": float("inf")}, "E505"),
+    ({"eval_every": 0}, "E505"), ({"patience": -1}, "E505"), ({"kind": "generator", "synthetic": -4}, "E505"),
+    ({"net": {**NET, "d": 0}}, "E505"), ({"net": {**NET, "d": 15}}, "E505"),
+    ({"kind": "generator", "net": {**NET, "d": 15}}, "E505"), ({"kind": "empiricist", "net": {**NET, "d": 15}}, "E505"),
 ])
 def test_a_bad_configuration_is_refused_before_training(interp_data, tmp_path, changes, code):
     changes = dict(changes)
@@ -399,8 +410,21 @@ def test_rulelang_train_usage_errors(interp_data, tmp_path, capsys):
     code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "5",
                                               "--device", "nonsense"))
     assert code == 2 and "E505" in text and "nonsense" in text
-    code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--steps", "0"))
-    assert code == 2 and "E505" in text
+    code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), "--d-model", "18",
+                                              "--arch", "attention"))
+    assert code == 2 and "E505" in text and "multiple of the attention heads" in text
+    assert not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.parametrize("flag, value", [
+    ("--steps", "0"), ("--batch", "-1"), ("--scenes", "0"), ("--lr", "nan"), ("--lr", "-0.1"), ("--lr", "inf"),
+    ("--eval-every", "0"), ("--patience", "-1"), ("--d-model", "0"), ("--mine", "-3"), ("--synthetic", "-1"),
+    ("--threads", "0"), ("--threads", "-2"), ("--steps", "many"),
+])
+def test_rulelang_train_refuses_a_value_out_of_range_as_a_usage_error(interp_data, tmp_path, capsys, flag, value):
+    code, text = failing(capsys, *_train_args(interp_data, "--out", str(tmp_path / "m.pt"), flag, value))
+    assert code == 2 and f"argument {flag}:" in text and "internal error" not in text
+    assert not (tmp_path / "m.pt").exists()
 
 
 # -- the generator's synthetic tables ---------------------------------------------------------

@@ -80,9 +80,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.limit is not None and args.limit < 0:
         raise RulelangError("--limit must not be negative", code="E505")
-    from ..harness.api import solver_factory
+    from ..harness.api import check_options
 
-    solver_factory(args.solver)  # an unknown solver, or a missing extra, fails before any work
+    options = dict(args.option)
+    for key in ("interpreter", "generator"):
+        if getattr(args, key) is not None:
+            if options.get(key, getattr(args, key)) != getattr(args, key):
+                raise RulelangError(f"--{key} and --option {key}=... name different files", code="E505")
+            options[key] = getattr(args, key)
+    # an unknown solver, a missing extra or an option the solver lacks fails before any work
+    check_options(args.solver, options)
     universe = universe_from(args)
     ds = DataSet(args.data or default_dir(universe.name), universe)
     target = Path(args.out) if args.out else ds.path / "results" / (
@@ -96,12 +103,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     def on_tasks(n: int) -> None:
         bar.total = n
 
-    options = dict(args.option)
-    for key in ("interpreter", "generator"):
-        if getattr(args, key) is not None:
-            if options.get(key, getattr(args, key)) != getattr(args, key):
-                raise RulelangError(f"--{key} and --option {key}=... name different files", code="E505")
-            options[key] = getattr(args, key)
     try:
         result = run_benchmark(ds, args.solver, args.table_kind, args.split, limit=args.limit,
                                seed=args.seed, regime=args.regime, options=options,

@@ -49,15 +49,24 @@ def positive(text: str) -> int:
     return _whole(text, 1)
 
 
-def seconds(text: str) -> float:
-    """The argparse type of a time limit: a positive, finite number of seconds."""
+def _finite(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"a number of seconds, not {text[:40]!r}") from None
+        raise argparse.ArgumentTypeError(f"a number{what}, not {text[:40]!r}") from None
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive, finite number of seconds, not {text[:40]}")
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number{what}, not {text[:40]}")
     return value
+
+
+def seconds(text: str) -> float:
+    """The argparse type of a time limit: a positive, finite number of seconds."""
+    return _finite(text, " of seconds")
+
+
+def rate(text: str) -> float:
+    """The argparse type of a positive, finite number (a learning rate)."""
+    return _finite(text, "")
 
 
 #: Seeds run from 0 to 2**32 - 1: what every random generator rulelang feeds accepts.

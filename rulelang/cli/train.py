@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, TextIO, TypeVar
 
 from . import EXIT_OK
-from .common import add_universe_option, dump_json, seed, universe_from
+from .common import add_universe_option, dump_json, natural, positive, rate, seed, universe_from
 
 if TYPE_CHECKING:
     from ..harness.progress import Progress
@@ -41,24 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="checkpoint (default models/REGIME/LEARNER.pt; models/UNIVERSE/REGIME/LEARNER.pt "
                         "for another world than odeen)")
     p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
-    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps (per learner default)")
-    p.add_argument("--batch", type=int, default=None, metavar="N",
+    p.add_argument("--steps", type=positive, default=None, metavar="N", help="optimizer steps (per learner default)")
+    p.add_argument("--batch", type=positive, default=None, metavar="N",
                    help="rules (interpreter) or tables per step")
-    p.add_argument("--scenes", type=int, default=None, metavar="N",
+    p.add_argument("--scenes", type=positive, default=None, metavar="N",
                    help="scenes per rule (interpreter) or query scenes per table (empiricist)")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
-    p.add_argument("--eval-every", type=int, default=None, metavar="N", help="validate every N steps")
-    p.add_argument("--patience", type=int, default=None, metavar="P",
+    p.add_argument("--lr", type=rate, default=None, help="peak learning rate")
+    p.add_argument("--eval-every", type=positive, default=None, metavar="N", help="validate every N steps")
+    p.add_argument("--patience", type=natural, default=None, metavar="P",
                    help="early stopping: after P validations without gain, cool down and stop "
                         "(--steps is then a cap; 0: a fixed cosine schedule over --steps)")
-    p.add_argument("--d-model", type=int, default=None, metavar="D",
-                   help="the network's hidden size d (per learner default)")
+    p.add_argument("--d-model", type=positive, default=None, metavar="D",
+                   help="the network's hidden size d (per learner default; for attention, a multiple of its 4 heads)")
     p.add_argument("--arch", choices=("attention", "slots", "modular"), default=None,
                    help="interpreter architecture (attention, the default; slots: cheaper per scene)")
-    p.add_argument("--mine", type=int, default=None, metavar="M",
+    p.add_argument("--mine", type=natural, default=None, metavar="M",
                    help="interpreter: draw M samples per rule and train on the half of --scenes the "
                         "model gets most wrong, plus random ones (hard-example mining). 0: off")
-    p.add_argument("--synthetic", type=int, default=None, metavar="N",
+    p.add_argument("--synthetic", type=natural, default=None, metavar="N",
                    help="generator: also practise on every dialect rule outside the validation and "
                         "test phenomena, N random scenes each, labelled by the learned interpreter "
                         "(never the checker); half of each batch. 0: off")
@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slim", action="store_true",
                    help="write the final model without its training state (smaller; cannot be resumed)")
     p.add_argument("--device", default="auto", help="auto (CUDA if available, else CPU), cpu, cuda")
-    p.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (torch's default)")
+    p.add_argument("--threads", type=positive, default=None, metavar="N", help="CPU threads (torch's default)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="summary format")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_universe_option(p)
@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--models", default=None, metavar="DIR", help="all: where the models go (default models)")
     g.add_argument("--regimes", default=None, metavar="R,...",
                    help="all: regimes, as RxK separated by commas (default: every regime of the data set)")
-    g.add_argument("--jobs", type=int, default=2, metavar="N",
+    g.add_argument("--jobs", type=positive, default=2, metavar="N",
                    help="all: models trained at once, each in its own process (default 2)")
     g.add_argument("--ship", default=None, metavar="DIR",
                    help="all, one regime: then write its models without their training state to DIR "
@@ -248,8 +248,6 @@ def _run_all(args: argparse.Namespace, out: TextIO) -> int:
         raise RulelangError(f"'train all' uses every learner's defaults; {', '.join(single) or '--slim/--resume'} "
                             "is for one learner", code="E505",
                             hint="run 'rulelang train all' again to resume it")
-    if args.jobs < 1:
-        raise RulelangError("--jobs must be at least 1", code="E505")
     if args.ship and (not args.regimes or "," in args.regimes):
         raise RulelangError("--ship writes the models of one regime: give it with --regimes", code="E505")
     universe = universe_from(args)

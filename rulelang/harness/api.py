@@ -14,21 +14,25 @@ solver (the search for ``explain``, torch for the neural ones). :func:`register`
 solver in-process, and a name may also be given directly as ``"module:attribute"``. The
 attribute is a factory (usually the class): ``factory(context) -> solver``.
 
-Codes: E504 unknown solver, or one that cannot be loaded; a solver whose optional extra is
-not installed (the neural solvers without torch) raises :class:`~rulelang.errors.ExtraMissing`.
+A factory may declare the options it reads (``options``: key -> a line of help); the
+harness then refuses any other key (:func:`check_options`).
+
+Codes: E504 unknown solver, or one that cannot be loaded; E505 an option the solver does
+not have; a solver whose optional extra is not installed (the neural solvers without
+torch) raises :class:`~rulelang.errors.ExtraMissing`.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..errors import ExtraMissing, RulelangError
 from ..solver import Answer, Solver, SolverContext, Task
 
-__all__ = ["Answer", "Solver", "SolverContext", "Task", "available", "load_solver", "register",
-           "solver_factory"]
+__all__ = ["Answer", "Solver", "SolverContext", "Task", "available", "check_options", "load_solver",
+           "register", "solver_factory"]
 
 
 #: Solvers added in this process by :func:`register` (entry points are looked up apart).
@@ -95,13 +99,41 @@ def solver_factory(name: str) -> Callable[[SolverContext], Solver]:
     return factory
 
 
+def check_options(name: str, options: Mapping[str, str]) -> None:
+    """Refuse the keys of ``options`` that the solver called ``name`` does not read.
+
+    Only a factory that declares ``options`` (a mapping of its keys to their help) is
+    checked; one that does not is given every key, as before options were declared.
+
+    Raises:
+        RulelangError: E505 naming the first unknown key, the solver's keys and the
+            nearest of them; E504 as :func:`solver_factory`.
+    """
+    known = getattr(solver_factory(name), "options", None)
+    if not isinstance(known, Mapping):
+        return
+    unknown = sorted(set(options) - set(known))
+    if not unknown:
+        return
+    key = unknown[0]
+    if not known:
+        raise RulelangError(f"solver {name!r} takes no options, not {key!r}", code="E505")
+    close = difflib.get_close_matches(key, list(known), n=1)
+    raise RulelangError(f"solver {name!r} has no option {key!r}", code="E505",
+                        expected=tuple(sorted(known)),
+                        hint=f"did you mean {close[0]!r}?" if close else None)
+
+
 def load_solver(name: str, context: SolverContext | None = None) -> Solver:
     """Build the solver called ``name`` (a registered name or ``"module:attribute"``).
 
     Raises:
-        RulelangError: E504 for an unknown name, or a solver that cannot be imported.
+        RulelangError: E504 for an unknown name, or a solver that cannot be imported;
+            E505 for an option it does not have (:func:`check_options`).
     """
-    solver = solver_factory(name)(context or SolverContext())
+    context = context or SolverContext()
+    check_options(name, context.options)
+    solver = solver_factory(name)(context)
     if not callable(getattr(solver, "solve", None)):
         raise RulelangError(f"solver {name!r} has no solve(task) method", code="E504")
     return solver

@@ -21,6 +21,7 @@ class RandomRuleSolver:
     """A uniformly random rule of the dialect; the seed and the task index fix the draw."""
 
     name = "random-rule"
+    options: dict[str, str] = {}
 
     def __init__(self, context: SolverContext) -> None:
         if context.dialect is not None:
@@ -41,6 +42,7 @@ class ConstantSolver:
     """The table's majority label for every scene (``false`` on a tie); no rule."""
 
     name = "constant"
+    options: dict[str, str] = {}
 
     def __init__(self, context: SolverContext) -> None:
         self.n_scenes = context.universe.n_scenes
@@ -60,6 +62,7 @@ class ExplainSolver:
     """
 
     name = "explain"
+    options = {"candidates": "how many ranked candidates to answer with (1,000)"}
 
     def __init__(self, context: SolverContext) -> None:
         from .. import search  # the top floor may import every engine
