@@ -7,6 +7,7 @@ reached must be reported at once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -150,3 +151,102 @@ def test_a_malformed_scheduler_address_is_refused_at_once_without_a_traceback(ad
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("rulelang: error[E803] not a Dask scheduler address") and "Traceback" not in done.stderr
     assert time.perf_counter() - start < 30  # no connection attempt, no timeout waited for
+
+
+# -- a cluster that fails under a job -----------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_scheduler_lost_in_the_middle_of_a_job_is_a_diagnostic_not_a_crash(tmp_path):
+    import subprocess
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    cli = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen([*cli, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-dashboard", "--no-nanny"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ex = DaskExecutor.connect(address, timeout=2)
+                break
+            except RulelangError:
+                assert time.monotonic() < deadline, "the scheduler did not start"
+        ex.client.wait_for_workers(1, timeout=60)
+        got = []
+        with pytest.raises(RulelangError, match="dropped the job: its scheduler was lost") as err:
+            for result in ex.map(time.sleep, 0.2, [()] * 200):
+                got.append(result)
+                if len(got) == 1:
+                    scheduler.kill()
+        assert err.value.code == "E803" and 1 <= len(got) < 200
+    finally:
+        for p in (worker, scheduler):
+            p.kill()
+            p.wait()
+    with contextlib.suppress(Exception):
+        ex.close()
+
+
+def test_a_job_goes_on_when_every_worker_of_the_cluster_is_lost_and_restarted():
+    # One worker, killed after the first block: the job's shared data was only there, so
+    # the scheduler must compute it again on the restarted worker (a scattered value would
+    # be gone, and the job cancelled).
+    rules = dialect_rules(MEDIUM)[:2000]
+    want = stream.digests(rules, MEDIUM, InProcess(2))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  memory_limit="1GiB", dashboard_address="127.0.0.1:0", silence_logs=40) as one:
+        ex = DaskExecutor.connect(one.scheduler_address)
+        try:
+            [pid] = ex.client.run(os.getpid).values()
+            killed: list[int] = []
+
+            def tick(_n: int) -> None:
+                if not killed:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+
+            got = stream.digests(rules, MEDIUM, ex, block=4096 * 4, tick=tick)
+            assert killed and list(ex.client.run(os.getpid).values()) != [pid]  # a new worker did the rest
+            assert np.array_equal(got.counts, want.counts) and np.array_equal(got.fingerprints, want.fingerprints)
+        finally:
+            ex.close()
+
+
+def test_a_block_that_kills_every_worker_it_runs_on_is_a_diagnostic(cluster, dask_executor):
+    # os._exit(1) on the worker: the nanny brings it back, the scheduler gives the block to
+    # the next one, and after its allowed failures gives up on it (KilledWorker).
+    with pytest.raises(RulelangError, match="killed every Dask worker that ran it") as err:
+        list(dask_executor.map(os._exit, 1, [()]))
+    assert err.value.code == "E803" and "memory-limit" in err.value.hint
+    dask_executor.client.wait_for_workers(2, timeout=60)
+
+
+def test_a_job_on_a_cluster_without_workers_warns_and_waits_for_one(monkeypatch):
+    import threading
+
+    import rulelang.distributed as D
+
+    monkeypatch.setattr(D, "NO_WORKER_WARNING", 0.5)
+    monkeypatch.setattr(D, "CHECK_EVERY", 0.1)
+    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0", silence_logs=40) as empty:
+        ex = DaskExecutor.connect(empty.scheduler_address)
+        try:
+            joined = threading.Timer(1.5, empty.scale, args=(1,))
+            joined.start()
+            with pytest.warns(RuntimeWarning, match="has had no worker for") as seen:
+                assert list(ex.map(time.sleep, 0.0, [()] * 3)) == [None] * 3  # it waited, then ran
+            assert len([w for w in seen if "no worker" in str(w.message)]) == 1  # said once
+            joined.join()
+        finally:
+            ex.close()
