@@ -100,9 +100,22 @@ class Universe:
         if any(n < 1 for n in self.counts) or len(set(self.counts)) != len(self.counts):
             raise ValueError(f"dialect counts must be distinct positive numbers, got {list(self.counts)}")
 
-    def __hash__(self) -> int:  # the mappings are not hashable; these fields identify it
-        return hash((self.name, self.length, self.empty, tuple(sorted(self.pieces.items())),
-                     self.relations, self.quantifiers, self.counts))
+    def __hash__(self) -> int:  # the mappings are not hashable
+        return hash(self.identity)
+
+    @property
+    def identity(self) -> tuple:
+        """Every field, in a canonical form: two universes with the same identity are the
+        same world, dialect included (what caches and data sets are keyed by)."""
+        return (self.name, self.length, self.empty, tuple(sorted(self.pieces.items())), self.colors,
+                self.shapes, self.orientations, self.relations, self.quantifiers, self.counts)
+
+    @property
+    def digest(self) -> str:
+        """A short, stable hash of :attr:`identity` (hex)."""
+        import hashlib
+
+        return hashlib.sha256(repr(self.identity).encode()).hexdigest()[:16]
 
     # -- glyphs ---------------------------------------------------------------------
 

@@ -57,9 +57,7 @@ def cache_dir() -> Path | None:
 def fingerprint(universe: Universe, sources: Sequence[ModuleType]) -> str:
     """A short hash of the universe, the format version and the source code of ``sources``."""
     h = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
-    h.update(repr((universe.name, universe.length, universe.glyphs, sorted(universe.pieces.items()),
-                   universe.colors, universe.shapes, universe.orientations,
-                   universe.relations)).encode())
+    h.update(repr(universe.identity).encode())  # every field: the dialect's words and counts too
     for module in sources:
         try:
             h.update(Path(module.__file__ or "").read_bytes())

@@ -3,6 +3,7 @@ streamed paths (the matrix budget set to nothing), and compared with the in-memo
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import signal
 import subprocess
@@ -180,3 +181,111 @@ def test_every_command_takes_the_universe_option():
     missing = [" ".join(path) for path, p in leaves(build_parser(), ())
                if path[0] != "universe" and "--universe" not in p._option_string_actions]
     assert missing == []
+
+
+# -- worlds that differ only in their dialect ---------------------------------------------------
+
+SMALL_WORLD = """[universe]
+name = "cachet"
+length = 3
+empty = "."
+colors = ["red", "blue"]
+shapes = ["block"]
+orientations = []
+relations = ["touching"]
+
+[pieces]
+"r" = ["red", "block"]
+"b" = ["blue", "block"]
+
+[dialect]
+quantifiers = ["at_least", "exactly", "at_most", "zero"]
+counts = [1]
+"""
+
+
+def test_two_worlds_of_one_name_and_different_dialects_never_share_a_cached_index(monkeypatch, tmp_path):
+    from rulelang.search import cache
+    from rulelang.search import index as ix
+    from rulelang.worldfile import parse_universe
+
+    monkeypatch.setenv("RULELANG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
+    monkeypatch.setattr(ix, "_CACHE", {})
+    one = parse_universe(SMALL_WORLD)
+    three = parse_universe(SMALL_WORLD.replace("counts = [1]", "counts = [1, 2, 3]"))
+    assert one.name == three.name and one.digest != three.digest
+    assert cache.fingerprint(one, []) != cache.fingerprint(three, [])
+    first = ix.dialect_index(one)
+    monkeypatch.setattr(ix, "_CACHE", {})  # a new process: only the disk cache is left
+    second = ix.dialect_index(three)
+    assert len(second.texts) > len(first.texts) and "at_least 2 red" in second.texts
+    table = tmp_path / "t.txt"
+    table.write_text("rr. true\nr.. false\nrrr true\nbb. false\n.rr true\n")
+    code, text = cli("explain", "--universe", _write(tmp_path, three), table)
+    assert code == 0 and "at_least 2 red" in text
+
+
+def _write(tmp_path: Path, universe) -> Path:
+    from rulelang.worldfile import to_toml
+
+    path = tmp_path / f"{universe.digest}.toml"
+    path.write_text(to_toml(universe))
+    return path
+
+
+def test_a_data_set_is_refused_under_another_world_of_the_same_name(tmp_path):
+    import json
+
+    from rulelang.data import DataSet
+    from rulelang.errors import RulelangError
+    from rulelang.universe import ODEEN
+    from rulelang.worldfile import to_toml
+
+    five = dataclasses.replace(ODEEN, length=5)  # still called "odeen"
+    world = tmp_path / "five.toml"
+    world.write_text(to_toml(five))
+    data = tmp_path / "d"
+    code, _ = cli("data", "make", "-q", "--universe", world, "--out", data, "--train", 20, "--train-small", 10,
+                  "--validation", 5, "--test", 5, "--k", 5, "--table-size", 4, "--eval-size", 16)
+    assert code == 0
+    assert DataSet(data, five).universe is five
+    with pytest.raises(RulelangError, match="another world named 'odeen'") as err:
+        DataSet(data, ODEEN)
+    assert err.value.code == "E502"
+    code, _ = cli("data", "info", data)
+    assert code == 2
+    # An older data set without the digest is still told apart by its number of scenes.
+    manifest = json.loads((data / "manifest.json").read_text())
+    del manifest["universe_digest"]
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    assert DataSet(data, five).universe is five
+    with pytest.raises(RulelangError, match="another world named 'odeen'"):
+        DataSet(data, ODEEN)
+
+
+def test_data_make_on_a_world_of_fewer_scenes_than_a_pool_of_runs_makes_informative_tables(tmp_path):
+    # 4 cells: 2,401 scenes, 38 words of 64, fewer than the 16 runs of 4 words the sampler's
+    # pool draws (it read past its array and crashed the process). A subprocess, so that a
+    # crash fails this test only.
+    from rulelang.data import DataSet
+    from rulelang.parser import parse
+    from rulelang.universe import ODEEN
+    from rulelang.worldfile import to_toml
+
+    four = dataclasses.replace(ODEEN, name="odeen-4", length=4)
+    world = tmp_path / "four.toml"
+    world.write_text(to_toml(four))
+    done = subprocess.run([sys.executable, "-m", "rulelang", "data", "make", "-q", "--universe", str(world),
+                           "--out", str(tmp_path / "d"), "--train", "20", "--train-small", "10", "--validation",
+                           "5", "--test", "5", "--k", "5", "--table-size", "6", "--eval-size", "16"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    ds = DataSet(tmp_path / "d", four)
+    ds.verify()
+    tables = ds.tables("test", "informative")
+    assert tables.scenes.shape == (5, 6)
+    every = four.all_scenes()
+    for text, scenes, labels in zip(tables.texts, tables.scenes, tables.labels):
+        assert np.unique(scenes).size == 6  # a table never asks a scene twice
+        assert np.array_equal(label(parse(text, universe=four), every[scenes], four), labels), text

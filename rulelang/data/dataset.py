@@ -59,9 +59,15 @@ class DataSet:
         self.path = Path(path)
         self.universe = universe
         self.manifest: dict[str, Any] = read_manifest(self.path)
+        where = str(self.path / "manifest.json")
         if self.manifest.get("universe") != universe.name:
             raise RulelangError(f"a data set of universe {self.manifest.get('universe')!r}, "
-                                f"not {universe.name!r}", code="E502", path=str(self.path / "manifest.json"))
+                                f"not {universe.name!r}", code="E502", path=where)
+        digest = self.manifest.get("universe_digest")  # absent from data sets made before it was kept
+        if self.manifest.get("n_scenes") != universe.n_scenes or digest not in (None, universe.digest):
+            raise RulelangError(f"a data set of another world named {universe.name!r}: its cells, glyphs or "
+                                "dialect differ from this one's", code="E502", path=where,
+                                hint="give the --universe file it was made with, or make it again")
         self._arrays: dict[str, np.ndarray] = {}
 
     @cached_property

@@ -126,6 +126,7 @@ def build(dialect: Dialect, options: MakeOptions,
         "format": FORMAT,
         "version": VERSION,
         "universe": dialect.universe.name,
+        "universe_digest": dialect.universe.digest,  # the whole world: its cells, glyphs and dialect
         "language": "dialect",
         "n_rules": len(dialect.rules),
         "n_scenes": n_scenes,

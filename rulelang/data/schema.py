@@ -111,7 +111,7 @@ MANIFEST = fields(
         "files": each(fields({"sha256": text("[0-9a-f]{64}"), "bytes": _COUNT},
                              {"dtype": text(), "shape": each(_COUNT)}), keyed=True),
     },
-    {"language": text(), "created_by": text()},
+    {"language": text(), "created_by": text(), "universe_digest": text("[0-9a-f]{16}")},
 )
 
 

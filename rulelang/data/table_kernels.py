@@ -153,8 +153,10 @@ def _informative_one(words, canon, hidden, hclass, t0, valid, raw, k, pool_runs,
             base = step * stride
             s = -1
             if m > 0:
-                if m > exact_below:  # a pool of runs of words (cache lines) drawn at random
-                    n_runs = n_words // run_words
+                n_runs = n_words // run_words
+                # a pool of runs of words (cache lines) drawn at random; a world of fewer
+                # runs than the pool (under 4,096 scenes by default) scans every scene
+                if m > exact_below and n_runs >= pool_runs:
                     partial_shuffle(raw[base: base + pool_runs], n_runs, pool_runs, runs, js, picked)
                     n_sel = 0
                     for q in range(pool_runs):
