@@ -50,6 +50,9 @@ RULE_BLOCK = 1 << 16
 BLOCKS_PER_WORKER = 8
 #: The largest default block, in scenes (so that an interrupt is answered within seconds).
 MAX_BLOCK = 1 << 22
+#: The most scenes a job over every scene may visit: a million blocks of MAX_BLOCK (Odeen
+#: with 10 cells has 2.8e8 and takes minutes on 2 cores; 2**42 would take two core-months).
+MAX_JOB_SCENES = 1 << 42
 #: Universes of more scenes than this stream even jobs of a few rules (equivalence): their
 #: scene list alone would not be small.
 STREAM_SCENES = 1 << 22
@@ -153,15 +156,23 @@ def _programs(rules: Sequence[Rule], universe: Universe, rule_block: int | None)
             for r0 in range(0, len(rules), step)]
 
 
+def job_fits(universe: Universe) -> bool:
+    """Whether a job can visit every scene of ``universe`` (at most :data:`MAX_JOB_SCENES`)."""
+    return universe.n_scenes <= MAX_JOB_SCENES
+
+
 def _scene_index_fits(universe: Universe) -> None:
-    """E205 for a universe whose scenes 64-bit indices cannot count (its rules and scenes
-    can still be parsed and labelled; only jobs over every scene are out of reach)."""
-    if universe.n_scenes >= 1 << 62:
+    """E205 for a universe of more scenes than a job can visit (:data:`MAX_JOB_SCENES`; its
+    rules and scenes can still be parsed and labelled, only jobs over every scene are out
+    of reach)."""
+    if not job_fits(universe):
         from .errors import RulelangError
 
-        raise RulelangError(f"universe {universe.name!r} has {universe.n_scenes:.3g} scenes: more than "
-                            "64-bit scene indices can count, so no job can visit every scene",
-                            code="E205", hint="fewer cells or glyphs: at most 2**62 scenes")
+        why = ("more than 64-bit scene indices can count, so no job can visit every scene"
+               if universe.n_scenes >= 1 << 62 else "more than a job over every scene may visit "
+               f"(2**42 = {MAX_JOB_SCENES:.3g}: months of CPU time at this engine's speed)")
+        raise RulelangError(f"universe {universe.name!r} has {universe.n_scenes:.3g} scenes, {why}",
+                            code="E205", hint="fewer cells or glyphs: at most 2**42 scenes")
 
 
 @dataclass(frozen=True)

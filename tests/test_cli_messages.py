@@ -224,6 +224,22 @@ def test_a_universe_too_large_to_visit_is_a_diagnostic_not_an_internal_error(tmp
         assert code == 2 and "E205" in err and "internal error" not in err
 
 
+@pytest.mark.parametrize("argv", [["enumerate"], ["equiv", "zero red", "zero block"], ["explain", "-"]])
+def test_a_universe_too_large_for_a_job_over_every_scene_is_refused_at_once(tmp_path, argv):
+    """2**43 scenes: 64-bit indices count them, but visiting them all would take months (the
+    job used to start, and a 20-cell world's block list alone exhausted memory)."""
+    import subprocess
+    import sys
+
+    w = tmp_path / "long.toml"
+    w.write_text(GOOD_UNIVERSE.replace("length = 3", "length = 43"))
+    done = subprocess.run([sys.executable, "-m", "rulelang", *argv, "--universe", str(w)], input="B" * 43 + " true\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "error[E205]" in done.stderr and "2**42" in done.stderr, done.stderr
+    code, out, _ = run_cli("universe", "show", "--format", "json", str(w))
+    assert code == 0 and '"exact_engine": "none: too many scenes to visit"' in out
+
+
 def test_fmt_keeps_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.rl"
     path.write_bytes(b"\xef\xbb\xbfzero   red\n")

@@ -33,14 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def describe(u) -> dict:
     """What ``show`` prints about a universe, as data."""
     from ..enumerate import dialect_rules
-    from ..stream import matrix_fits
+    from ..stream import job_fits, matrix_fits
 
     n_rules = len(dialect_rules(u))
     return {"name": u.name, "length": u.length, "glyphs": u.glyphs, "scenes": u.n_scenes,
             "dialect_rules": n_rules, "relations": list(u.relations), "counts": list(u.counts),
             "quantifiers": list(u.quantifiers),
             "exact_engine": ("in memory" if matrix_fits(u, n_rules) else "streamed in blocks"
-                             if u.n_scenes < 1 << 62 else "none: too many scenes to visit"),
+                             if job_fits(u) else "none: too many scenes to visit"),
             "legend": {u.empty: "empty", **{g: " ".join(u.pieces[g]) for g in sorted(u.pieces)}}}
 
 
