@@ -30,6 +30,7 @@ import json
 import os
 import re
 import tomllib
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -41,6 +42,8 @@ from .universe import KEYWORDS, KNOWN_RELATIONS, MAX_LENGTH, ODEEN, QUANTIFIERS,
 #: The worlds shipped with rulelang, by name.
 BUILTIN = ("odeen", "odeen-8", "odeen-10")
 
+#: The longest universe name (it names cache files and data folders).
+MAX_NAME = 64
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SCHEMA = {
@@ -118,6 +121,10 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
         raise fail(f"not a valid TOML file: {msg}", where) from None
     loc = _Locator(lines)
     for table in data:
+        if table not in ("universe", "pieces", "dialect") and not isinstance(data[table], dict):
+            raise fail(f"{table} = ... stands outside any table", loc.anywhere(table), width=len(table),
+                       hint="write it under its table: [universe] (name, length, empty, colors, ...), "
+                            "[pieces] or [dialect]")
         if table not in ("universe", "pieces", "dialect"):
             raise fail(f"unknown table [{table}]", loc.table(table), width=len(table) + 2,
                        hint="a universe file has the tables [universe], [pieces] and [dialect]")
@@ -153,9 +160,10 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
 
     words, ints = (list, str), (list, int)
     name = get("universe", "name", str)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise fail(f"bad universe name {name!r}", loc.key("universe", "name"), width=4,
-                   hint="letters, digits, '-', '_' and '.', e.g. 'odeen-8'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or len(name) > MAX_NAME:
+        raise fail(f"bad universe name {name[:MAX_NAME]!r}" + ("..." if len(name) > MAX_NAME else ""),
+                   loc.key("universe", "name"), width=4,
+                   hint=f"at most {MAX_NAME} letters, digits, '-', '_' and '.', e.g. 'odeen-8'")
     length = get("universe", "length", int)
     if not 1 <= length <= MAX_LENGTH:
         raise fail(f"a scene has 1 to {MAX_LENGTH} cells, not {length}", loc.value("universe", "length"),
@@ -166,7 +174,7 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
     orientations = get("universe", "orientations", words, ())
     relations = get("universe", "relations", words, KNOWN_RELATIONS)
     quantifiers = get("dialect", "quantifiers", words, QUANTIFIERS)
-    counts = get("dialect", "counts", ints, (1, 2))
+    counts = get("dialect", "counts", ints, tuple(n for n in (1, 2) if n <= length))  # default: 1 and 2
 
     seen: dict[str, str] = {}
     for key, group in (("colors", colors), ("shapes", shapes), ("orientations", orientations)):
@@ -174,29 +182,40 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
             where = loc.word("universe", key, w)
             if not _WORD.fullmatch(w):
                 raise fail(f"bad attribute word {w!r}", where, width=len(w),
-                           hint="a word is letters, digits and '_', starting with a letter")
+                           hint="a word is letters, digits and '_', not starting with a digit")
             if w in KEYWORDS or w in KNOWN_RELATIONS:
                 raise fail(f"attribute word {w!r} is a word of the rule language itself", where,
                            width=len(w), hint="choose another word")
             if w in seen:
-                raise fail(f"attribute word {w!r} appears twice (in {seen[w]} and {key})", where, width=len(w))
+                again = loc.word("universe", key, w, after=where) if seen[w] == key else where
+                raise fail(f"attribute word {w!r} appears twice" + (f" (in {seen[w]} and {key})" if seen[w] != key
+                                                                    else f" in {key}"), again, width=len(w))
             seen[w] = key
+    if not colors and not shapes:
+        raise fail("a world needs a colour or a shape: no object phrase could select a piece",
+                   loc.key("universe", "colors"), width=6, hint="an object phrase is COLOR | [COLOR] SHAPE "
+                                                                "[ORIENTATION]")
     for r in relations:
         if r not in KNOWN_RELATIONS:
             raise fail(f"unknown relation {r!r}", loc.word("universe", "relations", r), width=len(r),
                        hint=f"the relations are {', '.join(KNOWN_RELATIONS)}")
-    if len(set(relations)) != len(relations):
-        raise fail("a relation appears twice", loc.key("universe", "relations"), width=9)
+    _once(fail, loc, "universe", "relations", relations, "a relation")
     for q in quantifiers:
         if q not in QUANTIFIERS:
             raise fail(f"unknown quantifier {q!r}", loc.word("dialect", "quantifiers", q), width=len(q),
                        hint=f"the quantifiers are {', '.join(QUANTIFIERS)}")
+    _once(fail, loc, "dialect", "quantifiers", quantifiers, "a quantifier")
+    if not quantifiers:
+        raise fail("the dialect needs a quantifier: without one it has no rule", loc.key("dialect", "quantifiers"),
+                   width=11, hint=f"the quantifiers are {', '.join(QUANTIFIERS)}")
+    if not counts:
+        raise fail("the dialect needs a count (the n of at_least n, exactly n, at_most n)",
+                   loc.key("dialect", "counts"), width=6, hint="e.g. counts = [1, 2]")
     for n in counts:
         if not 1 <= n <= length:
             raise fail(f"a dialect count runs from 1 to the {length} cells, not {n}",
-                       loc.value("dialect", "counts"), width=6)
-    if len(set(counts)) != len(counts):
-        raise fail("a dialect count appears twice", loc.key("dialect", "counts"), width=6)
+                       loc.word("dialect", "counts", str(n)), width=len(str(n)))
+    _once(fail, loc, "dialect", "counts", [str(n) for n in counts], "a dialect count")
     if not _glyph_ok(empty):
         raise fail(f"the empty glyph must be one visible character, not {empty!r}",
                    loc.value("universe", "empty"), width=len(empty) + 2)
@@ -222,6 +241,10 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
         kinds = [seen[a] for a in attrs]
         if len(set(kinds)) != len(kinds):
             raise fail(f"piece {glyph!r} has two words of one attribute", where)
+        if "colors" not in kinds and "shapes" not in kinds:
+            raise fail(f"piece {glyph!r} has neither a colour nor a shape", where,
+                       hint="no rule could tell it from an empty cell: an object phrase is COLOR | "
+                            "[COLOR] SHAPE [ORIENTATION]")
         pieces[glyph] = tuple(attrs)
     signatures: dict[frozenset, str] = {}
     for glyph, attrs in pieces.items():
@@ -240,8 +263,21 @@ def parse_universe(text: str, path: str = "<universe>") -> Universe:
         raise fail(str(err), loc.table("universe")) from None
 
 
+def _once(fail: Any, loc: "_Locator", table: str, key: str, items: Any, what: str) -> None:
+    """E801 at the second occurrence of an item of a list that must not repeat one."""
+    seen: set = set()
+    for item in items:
+        if item in seen:
+            first = loc.word(table, key, item)
+            raise fail(f"{what} appears twice: {item}", loc.word(table, key, item, after=first),
+                       width=len(str(item)))
+        seen.add(item)
+
+
 def _glyph_ok(g: str) -> bool:
-    return len(g) == 1 and g.isprintable() and not g.isspace() and g not in "#\"'"
+    # one character that shows on its own: no space, control, format or combining mark
+    return (len(g) == 1 and g.isprintable() and not g.isspace() and g not in "#\"'"
+            and not unicodedata.category(g).startswith("M"))
 
 
 def to_toml(u: Universe) -> str:
@@ -274,7 +310,7 @@ class _Locator:
             if m:
                 if start is not None:
                     return start, i
-                if m.group(1) == table:
+                if m.group(1).strip("\"'") == table:  # [pieces] or ["pieces"]
                     start = i
         return (start, len(self.lines)) if start is not None else None
 
@@ -315,15 +351,27 @@ class _Locator:
             col += 1
         return where[0], col + 1
 
-    def word(self, table: str, key: str, word: str) -> tuple[int, int] | None:
+    def word(self, table: str, key: str, word: str,
+             after: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        """Where ``word`` (a string in either quotes, or a bare number) stands in the list of
+        ``key``; with ``after`` (a place this returned), its next place after that one."""
         where = self.key(table, key)
         if where is None:
             return None
+        number = word.isdigit()
+        pat = re.compile(rf"(?<![\w.]){word}(?![\w.])" if number
+                         else rf"\"{re.escape(word)}\"|'{re.escape(word)}'")
         # A list may run over several lines: look from the key on, to the closing bracket.
         for i in range(where[0] - 1, len(self.lines)):
-            col = self.lines[i].find(f'"{word}"', where[1] - 1 if i == where[0] - 1 else 0)
-            if col >= 0:
-                return i + 1, col + 2
-            if "]" in self.lines[i]:
+            if after is not None and i + 1 < after[0]:
+                continue
+            line = self.lines[i]
+            start = line.find("=", where[1] - 1) + 1 if i == where[0] - 1 else 0
+            if after is not None and i + 1 == after[0]:
+                start = max(start, after[1])
+            m = pat.search(line, start)
+            if m:
+                return i + 1, m.start() + 1 + (not number)
+            if "]" in line[start:].split("#")[0]:
                 break
         return where

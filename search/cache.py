@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -68,7 +69,13 @@ def fingerprint(universe: Universe, sources: Sequence[ModuleType]) -> str:
 
 def path_for(kind: str, universe: Universe, sources: Sequence[ModuleType]) -> Path | None:
     d = cache_dir()
-    return None if d is None else d / f"{kind}-{universe.name}-{fingerprint(universe, sources)}.npz"
+    return None if d is None else d / f"{kind}-{_name(universe)}-{fingerprint(universe, sources)}.npz"
+
+
+def _name(universe: Universe) -> str:
+    """The universe's name as files carry it. It only helps a person tell the files apart
+    (the fingerprint tells the worlds apart): cut to what every file system takes."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", universe.name)[:64]
 
 
 def save(kind: str, universe: Universe, sources: Sequence[ModuleType],
@@ -91,7 +98,7 @@ def save(kind: str, universe: Universe, sources: Sequence[ModuleType],
     except OSError as err:
         _warn_once(path.parent, err)
         return None
-    for stale in path.parent.glob(f"{kind}-{universe.name}-*.npz"):
+    for stale in path.parent.glob(f"{kind}-{_name(universe)}-*.npz"):
         if stale != path:  # copies made by other versions of the code: never read again
             try:
                 stale.unlink()
@@ -103,7 +110,10 @@ def save(kind: str, universe: Universe, sources: Sequence[ModuleType],
 def load(kind: str, universe: Universe, sources: Sequence[ModuleType]) -> dict[str, np.ndarray] | None:
     """The arrays of the ``kind`` copy of ``universe``, or ``None`` when absent or not trustworthy."""
     path = path_for(kind, universe, sources)
-    if path is None or not path.is_file():
+    try:
+        if path is None or not path.is_file():
+            return None
+    except OSError:  # a folder that cannot be searched
         return None
     try:
         with np.load(path, allow_pickle=False) as z:

@@ -258,12 +258,23 @@ def test_render_can_write_svg_to_standard_output():
     assert len(scenes_of(tree(out.getvalue()))) == 8
 
 
-def test_a_bad_rule_is_a_diagnostic_and_nothing_is_written(tmp_path):
+def test_a_bad_rule_is_a_diagnostic_and_nothing_is_written(tmp_path, capsys):
     out = io.StringIO()
     code = main(["render", str(EXAMPLES / "table.txt"), "-o", str(tmp_path / "x.svg"), "--rule",
                  "at_least 1 pyramidd"], out=out)
-    assert code == 2 and "did you mean 'pyramid'" in out.getvalue()
+    assert code == 2 and "did you mean 'pyramid'" in capsys.readouterr().err and out.getvalue() == ""
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_bad_world_stops_render_as_it_stops_every_command(tmp_path, capsys):
+    world = tmp_path / "w.toml"
+    world.write_text('[universe]\nname = "w"\nlength = 0\n')
+    codes = []
+    for argv in (["render", str(EXAMPLES / "scenes.txt"), "-o", str(tmp_path / "x.svg")], ["eval", "zero red", "."]):
+        capsys.readouterr()
+        codes.append(main([*argv, "--universe", str(world)], out=io.StringIO()))
+        assert "w.toml:3:10: error[E801]" in capsys.readouterr().err
+    assert codes == [1, 1] and not (tmp_path / "x.svg").exists()
 
 
 # -- notebooks ------------------------------------------------------------------------------

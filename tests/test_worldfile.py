@@ -69,6 +69,8 @@ relations = ["touching"]
 B = ["red", "block"]
 b = ["blue", "block"]
 """
+#: GOOD's last line, where a [dialect] table may follow.
+DIALECT = 'b = ["blue", "block"]\n'
 
 
 @pytest.mark.parametrize("edit, line, column, words", [
@@ -86,6 +88,25 @@ b = ["blue", "block"]
     (('name = "w"', 'name = 3'), 2, 1, "name must be a string"),
     (("[universe]", 'dialect = 5\n[universe]'), 1, 1, "dialect must be a table"),
     (("[pieces]", '[[dialect]]\ncounts = [1]\n[pieces]'), 9, 3, "dialect must be a table"),
+    # the very word or number, in a list of one line or of several, in either quotes
+    ((DIALECT, DIALECT + "\n[dialect]\ncounts = [1, 2, 7]\n"), 14, 17, "not 7"),
+    ((DIALECT, DIALECT + "\n[dialect]\ncounts = [\n  1,\n  9,\n]\n"), 16, 3, "not 9"),
+    ((DIALECT, DIALECT + "\n[dialect]\ncounts = [2, 1, 2]\n"), 14, 17, "count appears twice: 2"),
+    (('colors = ["red", "blue"]', "colors = ['red', 'zero']"), 5, 19, "'zero' is a word of the rule language"),
+    (('colors = ["red", "blue"]', 'colors = ["red", "blue", "red"]'), 5, 27, "'red' appears twice in colors"),
+    (('relations = ["touching"]', 'relations = ["touching", "touching"]'), 7, 27, "relation appears twice"),
+    (('[pieces]\nB = ["red", "block"]', '["pieces"]\nB = ["red", "cube"]'), 10, 14, "'cube', which is no"),
+    (('[universe]\nname = "w"', 'name = "w"\n[universe]'), 1, 1, "name = ... stands outside any table"),
+    # a world or a dialect in which no rule could be written
+    ((DIALECT, DIALECT + "\n[dialect]\nquantifiers = []\n"), 14, 1, "needs a quantifier"),
+    ((DIALECT, DIALECT + '\n[dialect]\nquantifiers = ["zero", "zero"]\n'), 14, 25, "quantifier appears twice"),
+    ((DIALECT, DIALECT + "\n[dialect]\ncounts = []\n"), 14, 1, "needs a count"),
+    (('colors = ["red", "blue"]\nshapes = ["block"]', "colors = []\nshapes = []"), 5, 1, "a colour or a shape"),
+    (('shapes = ["block"]\nrelations = ["touching"]\n\n[pieces]\nB = ["red", "block"]\nb = ["blue", "block"]',
+      'shapes = ["block"]\norientations = ["up"]\n[pieces]\nB = ["red", "block"]\nb = ["up"]'), 10, 1,
+     "neither a colour nor a shape"),
+    (('name = "w"', f'name = "{"w" * 65}"'), 2, 1, "bad universe name"),
+    (('b = ["blue", "block"]', '"\u0301" = ["blue", "block"]'), 11, 1, "one visible character"),
 ])
 def test_a_bad_universe_file_is_a_diagnostic_at_its_line_and_column(edit, line, column, words):
     text = GOOD.replace(*edit)
@@ -95,6 +116,11 @@ def test_a_bad_universe_file_is_a_diagnostic_at_its_line_and_column(edit, line, 
     d = info.value.diagnostic
     assert (d.code, d.path, d.line, d.column) == ("E801", "bad.toml", line, column)
     assert words in d.message
+
+
+def test_a_world_of_one_cell_without_a_dialect_table_counts_only_to_one():
+    one = parse_universe(GOOD.replace("length = 6", "length = 1"))
+    assert one.counts == (1,) and parse_universe(GOOD).counts == (1, 2)
 
 
 def test_a_bad_universe_file_exits_1_with_its_diagnostic_and_no_traceback(tmp_path, capsys):

@@ -289,3 +289,17 @@ def test_data_make_on_a_world_of_fewer_scenes_than_a_pool_of_runs_makes_informat
     for text, scenes, labels in zip(tables.texts, tables.scenes, tables.labels):
         assert np.unique(scenes).size == 6  # a table never asks a scene twice
         assert np.array_equal(label(parse(text, universe=four), every[scenes], four), labels), text
+
+
+def test_a_universe_of_any_name_gets_a_cache_file_every_file_system_takes(monkeypatch, tmp_path):
+    from rulelang.search import cache
+    from rulelang.worldfile import parse_universe
+
+    monkeypatch.setenv("RULELANG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RULELANG_NO_CACHE", raising=False)
+    odd = dataclasses.replace(parse_universe(SMALL_WORLD), name="a/b " + "x" * 300)  # the API checks no name
+    path = cache.path_for("dialect-index", odd, [])
+    assert path.parent == tmp_path / "cache" and len(path.name) < 120 and "/" not in path.name
+    assert cache.load("dialect-index", odd, []) is None
+    assert cache.save("dialect-index", odd, [], {"x": np.arange(3)}) == path
+    assert np.array_equal(cache.load("dialect-index", odd, [])["x"], np.arange(3))

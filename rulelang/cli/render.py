@@ -64,13 +64,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_ERROR
     report = sys.stderr if args.output == "-" else out
     color = use_color(args, report)
+    # What stops the command (an unreadable file, a bad world, a bad --rule) goes to standard
+    # error with the exit code of every command (rulelang.cli.main); bad scene lines are findings.
+    text = read_text(args.scenes)
+    universe = universe_from(args)
     try:
-        text = read_text(args.scenes)
-        universe = universe_from(args)
         rule = None if args.rule is None else parse(args.rule, universe=universe, dialect=args.dialect)
     except RulelangError as err:
-        report.write((err if err.path else err.located(path="<rule>")).diagnostic.render(color) + "\n")
-        return EXIT_ERROR
+        raise (err if err.path else err.located(path="<rule>")) from None
     sf = parse_scene_file(text, "<stdin>" if args.scenes == "-" else args.scenes, universe=universe)
     n_bad = print_diagnostics(sf.errors, report, color)
     drawing = table_drawing([e.scene for e in sf.entries], [e.label for e in sf.entries], universe, rule=rule,
