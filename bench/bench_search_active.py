@@ -19,11 +19,13 @@ warm; the one-off set-up — class rows, distinct scenes, the cover plan — apa
 certificates that bound the worst case of *any* questioner from below: phenomena with
 pairwise disjoint true scenes (issue 3), and the weighted bound of
 :mod:`search.cover` (checked again from the class rows; ``--exact-bound-nodes N``: branch
-and bound on it); a bound on the mean of any questioner (the cheapest tree of 11,618
-leaves, with the phenomenon true nowhere as deep as the worst-case bound); and where the
+and bound on it); bounds on the mean of any questioner (the cheapest tree of 11,618 leaves, with the
+phenomenon true nowhere as deep as the worst-case bound; and the cheapest whose two lopsided
+paths keep the certified floors of :mod:`search.meanbound`, re-checked here); and where the
 questions beyond 15 go (the all-"false" and all-"true" paths, and the mean they explain;
 ``--coverage-check``: how near the two paths shed candidates to local search). A
-histogram of questions per phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``.
+histogram of questions per phenomenon, both policies, goes to ``bench/plots/search_active_histogram.png``,
+the two paths against their floors to ``bench/plots/search_active_paths.png``.
 
 Usage: ``.venv/bin/python bench/bench_search_active.py [--quick] [--runs N] [--replay N] [--rebuild-book] [--exact-bound-nodes N] [--coverage-check] [--out PATH]``
 """
@@ -71,17 +73,14 @@ def replay(ix, hidden: int, criterion: str, states: list | None = None) -> int:
 
 
 def two_path_model(n: int, false_path: list[int], true_path: list[int]) -> float:
-    """The mean of the cheapest tree with the policy's all-"false" and all-"true" paths (their
-    states' sizes) and a balanced subtree wherever a path is left: how much of a policy's
-    mean its two lopsided paths explain."""
-    from rulelang.search.sweep import fewest_total_questions
+    """The mean of the cheapest tree whose all-"false" and all-"true" paths hold at least as
+    many candidates as the policy's at every step (their states' sizes), every other subtree
+    as cheap as a balanced one: how much of a policy's mean its two lopsided paths explain
+    (:func:`search.meanbound.fewest_total_questions_paths` with the paths as floors)."""
+    from rulelang.search.meanbound import fewest_total_questions_paths
 
     assert false_path[0] == true_path[0] == n and false_path[1] + true_path[1] == n  # the root splits them
-    total = n
-    for sizes in (false_path, true_path):
-        sizes = sizes + [1]  # the hidden phenomenon's leaf
-        total += sum(sizes[1:-1]) + sum(fewest_total_questions(a - b) for a, b in zip(sizes[1:], sizes[2:]))
-    return total / n
+    return fewest_total_questions_paths(n, false_path, true_path)[0] / n
 
 
 COVERAGE_STEPS = (2, 3, 5, 8, 12, 18, 25)
@@ -187,6 +186,36 @@ def plot(sweeps: dict, path: Path, bound: int) -> None:
     plt.close(fig)
 
 
+def plot_paths(spines: dict, floors: dict, certified, path: Path) -> None:
+    """Candidates left on each lopsided path after k questions: both policies, greedy
+    coverage, and the certified floor no questioner goes under (on the all-"false" path with
+    the phenomenon true nowhere not alone before the worst-case bound)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, way in zip(axes, ("false", "true")):
+        pf, floor = floors[way], certified.false_floors if way == "false" else certified.true_floors
+        for name, color in zip(POLICIES, ("tab:blue", "tab:gray")):
+            sizes = spines[name][way] + [1]
+            ax.step(range(len(sizes)), sizes, where="post", color=color, label=f"{name}")
+        ax.step(range(pf.greedy.shape[0]), pf.greedy, where="post", color="tab:green", linestyle=":",
+                label="greedy coverage")
+        ax.step(range(floor.shape[0]), floor, where="post", color="tab:red", linestyle="--",
+                label="certified floor (any questioner)")
+        ax.set_yscale("log")
+        ax.set_xlabel("questions asked")
+        ax.set_title(f"the all-'{way}' path")
+    axes[0].set_ylabel("candidates left on the path (log)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one sweep, fewer replays")
@@ -207,6 +236,8 @@ def main() -> int:
     from rulelang.search.book import build_book, load_book, opening_book, save_book, shipped_path
     from rulelang.search.cover import check_bound, cover_plan, exact_lower_bound, lower_bound
     from rulelang.search.index import dialect_index
+    from rulelang.search.meanbound import (cached_path_floors, check_floors, fewest_total_questions_paths,
+                                           mean_lower_bound)
     from rulelang.search.sweep import disjoint_witnesses, fewest_total_questions
 
     ix = dialect_index()
@@ -270,8 +301,21 @@ def main() -> int:
                  "nodes": args.exact_bound_nodes, "seconds": time.perf_counter() - t0}
 
     deepest = max(lb.bound, exact["bound"] if exact else 0)  # proved for the phenomenon true nowhere
+    # the mean of any questioner: certified floors on both lopsided paths (built once, then the
+    # disk cache), every floor recomputed here from its weights and the class rows
+    t0 = time.perf_counter()
+    certified = mean_lower_bound(ix, deep=deepest)
+    certified_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    floors = {path: cached_path_floors(ix, path == "true") for path in ("false", "true")}
+    for path, pf in floors.items():
+        assert np.array_equal(check_floors(ix, pf), pf.floors), f"a floor of the all-{path} path its weights do not prove"
+    check_s = time.perf_counter() - t0
+    greedy_model = fewest_total_questions_paths(ix.n_classes, floors["false"].greedy, floors["true"].greedy)[0] / ix.n_classes
     plot_path = ROOT / "bench" / "plots" / "search_active_histogram.png"
     plot(sweeps, plot_path, deepest)
+    paths_plot = ROOT / "bench" / "plots" / "search_active_paths.png"
+    plot_paths(spines, floors, certified, paths_plot)
     med = {name: statistics.median(v) for name, v in seconds.items()}
     next_med = {name: statistics.median(v) for name, v in next_ms.items()}
     payload = {
@@ -304,6 +348,12 @@ def main() -> int:
         "coverage_check": coverage, "coverage_envelope_mean": envelope,
         "information_bound": new.information_bound, "mean_bound_any_strategy": new.mean_bound,
         "mean_bound_with_deepest": {"depth": deepest, "mean": fewest_total_questions(ix.n_classes, deepest) / ix.n_classes},
+        "mean_bound_certified": {
+            "mean": certified.mean, "total": certified.total, "root_false_side": certified.root_false,
+            "deep": certified.deep, "build_or_load_s": certified_s, "check_s": check_s,
+            "model_with_greedy_as_floors": greedy_model,
+            "paths": {path: {"floors": pf.floors.tolist(), "greedy": pf.greedy.tolist(),
+                             "ours": spines["cover"][path]} for path, pf in floors.items()}},
         "lower_bound_any_strategy": lb.bound, "lower_bound_relaxation": lb.relaxation,
         "lower_bound_weighted_classes": int((lb.weights > 0).sum()), "lower_bound_s": bound_s,
         "lower_bound_branch_and_bound": exact,
@@ -355,6 +405,15 @@ def main() -> int:
           f"information bound {new.information_bound}; on the mean no questioner does better than "
           f"{new.mean_bound:.3f} (the balanced tree), {payload['mean_bound_with_deepest']['mean']:.3f} with "
           f"the phenomenon true nowhere at depth {deepest} or more (ours {new.mean:.3f})")
+    ff, tf = floors["false"], floors["true"]
+    print(f"  the mean of ANY questioner is at least {certified.mean:.3f} (ours {new.mean:.3f}, target "
+          f"{TARGET_MEAN}): certified floors on the all-'false' path ({ff.steps} questions) and the all-'true' "
+          f"path ({tf.steps}), each re-checked from the class rows ({check_s:.1f} s; found or loaded in "
+          f"{certified_s:.1f} s); after 2, 5, 10 questions the all-'false' path keeps at least "
+          + ", ".join(f"{ff.floors[k]:,} (greedy coverage {ff.greedy[k]:,}, ours {spines['cover']['false'][k]:,})"
+                      for k in (2, 5, 10)) + ", the all-'true' path at least "
+          + ", ".join(f"{tf.floors[k]:,} ({tf.greedy[k]:,}, {spines['cover']['true'][k]:,})" for k in (2, 5, 10))
+          + f"; with greedy's counts as floors the same program gives {greedy_model:.3f} (the most such floors could prove)")
     if exact is not None:
         print(f"  branch and bound on the certificate's classes ({exact['nodes']} nodes, {exact['seconds']:.0f} s): "
               f"no cover is shorter than {exact['bound']} (shortest found: {exact['shortest_cover_found']})")
@@ -363,7 +422,7 @@ def main() -> int:
           f"{plan_s:.1f} s to build or load); set-up {setup:.2f} s")
     print(f"  re-played one by one: {sum(len(r) for r in replays.values())} games, same counts")
     print(f"  histograms: {', '.join(f'{n}: {s.histogram()}' for n, s in sweeps.items())}")
-    print(f"wrote {path} and {plot_path.relative_to(ROOT)}")
+    print(f"wrote {path}, {plot_path.relative_to(ROOT)} and {paths_plot.relative_to(ROOT)}")
     return 0
 
 

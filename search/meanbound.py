@@ -75,8 +75,8 @@ class PathFloors:
             floor above 1 is known past ``K``).
         weights: ``int64[K + 1, C]``: row ``k`` is the certificate of ``floors[k]`` (weights
             in ``[0, scale]``; row 0 unused).
-        greedy: ``int64[K + 1]``: what greedy coverage leaves after ``k`` questions (the
-            fewest are between ``floors`` and ``greedy``).
+        greedy: what greedy coverage leaves after ``k`` questions (the fewest are between
+            ``floors`` and ``greedy``), until it leaves one (at least ``K + 1`` entries).
         scale: the weights' unit.
         seconds: how long finding the weights took (0 when loaded).
     """
@@ -267,7 +267,8 @@ def path_floors(index: DialectIndex, answer: bool, *, max_steps: int = MAX_STEPS
     floors = np.empty(weights.shape[0], dtype=np.int64)
     floors[0] = index.n_classes
     floors[1:] = _certified(index, answer, weights[1:], np.arange(1, weights.shape[0]))
-    greedy = K.greedy_left(index.index, index.distinct_scenes, index.valid, weights.shape[0] - 1, answer)
+    greedy = K.greedy_left(index.index, index.distinct_scenes, index.valid, max_steps, answer)
+    greedy = greedy[: max(weights.shape[0], int(np.searchsorted(-greedy, -1)) + 1)]  # up to its first 1
     return PathFloors(answer, floors, weights, greedy, SCALE, time.perf_counter() - t0)
 
 

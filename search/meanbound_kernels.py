@@ -47,7 +47,7 @@ def greedy_left(index, scenes, valid, steps, answer):
     """``int64[steps + 1]``: candidates left on the path whose every answer is ``answer``
     when each question is the scene (of ``scenes``) that sheds the most of them: on the
     all-"false" path a scene sheds the classes true on it, on the all-"true" path those
-    false on it. Entry 0 is every class."""
+    false on it. Entry 0 is every class; once one is left, the rest repeat it."""
     n_words = valid.shape[0]
     left = valid.copy()
     out = np.zeros(steps + 1, dtype=np.int64)
@@ -67,6 +67,9 @@ def greedy_left(index, scenes, valid, steps, answer):
         for w in range(n_words):
             left[w] &= row[w] if answer else ~row[w]
         out[k] = out[k - 1] - best
+        if out[k] <= 1:  # nothing left to shed (the path's own end)
+            out[k + 1:] = out[k]
+            break
     return out
 
 

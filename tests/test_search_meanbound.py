@@ -12,8 +12,8 @@ import pytest
 
 from rulelang.search import VersionSpace, identify_all
 from rulelang.search import meanbound as MB
-from rulelang.search.meanbound import (PathFloors, check_floors, fewest_total_questions_paths,
-                                       mean_lower_bound, path_floors)
+from rulelang.search.meanbound import (cached_path_floors, check_floors, fewest_total_questions_paths,
+                                       mean_lower_bound)
 from rulelang.search.sweep import fewest_total_questions
 from rulelang.search.symmetry import find_symmetries
 from search_fixtures import *  # noqa: F401,F403 - session fixtures
@@ -97,14 +97,22 @@ def test_the_bound_never_exceeds_the_best_questioning(seed):
     assert fewest_total_questions(n) <= bound <= best, (bound, best)
 
 
-def test_floors_are_certified_below_the_true_fewest_and_above_one(small):
+@pytest.fixture(scope="module")
+def floors(small):
+    """Both paths' floors on three-cell scenes (found once; the bound reuses them)."""
+    ix, _ = small
+    return {answer: cached_path_floors(ix, answer, disk_cache=False) for answer in (False, True)}
+
+
+def test_floors_are_certified_below_the_true_fewest_and_above_one(small, floors):
     ix, labels = small
     distinct = labels[:, ix.distinct_scenes]
     for answer in (False, True):
-        pf = path_floors(ix, answer)
+        pf = floors[answer]
         assert pf.floors[0] == ix.n_classes and (pf.floors[1:] >= 1).all()
         assert np.array_equal(check_floors(ix, pf), pf.floors)
-        assert (pf.floors <= pf.greedy).all()
+        assert pf.greedy.shape[0] >= pf.floors.shape[0] and pf.greedy[-1] == 1
+        assert (pf.floors <= pf.greedy[: pf.floors.shape[0]]).all()
         # the fewest left, by brute force over one and two scenes, lies between
         kept = (distinct == answer).astype(np.float64)  # [class, scene]: the class stays on the path
         left = kept.T @ kept  # [scene, scene]: the classes both scenes keep
@@ -115,9 +123,9 @@ def test_floors_are_certified_below_the_true_fewest_and_above_one(small):
         assert pf.floors[1] == one  # one scene: the weights of every class at 1 are exact
 
 
-def test_a_certificate_is_refused_or_rechecked_when_tampered_with(small):
+def test_a_certificate_is_refused_or_rechecked_when_tampered_with(small, floors):
     ix, _ = small
-    pf = path_floors(ix, False)
+    pf = floors[False]
     bad = pf.weights.copy()
     bad[1, 0] = pf.scale + 1
     with pytest.raises(ValueError):
@@ -127,7 +135,7 @@ def test_a_certificate_is_refused_or_rechecked_when_tampered_with(small):
     assert check_floors(ix, dataclasses.replace(pf, weights=heavier))[1] == pf.floors[1]
 
 
-def test_the_bound_lies_between_the_balanced_tree_and_both_policies(small):
+def test_the_bound_lies_between_the_balanced_tree_and_both_policies(small, floors):
     ix, _ = small
     bound = mean_lower_bound(ix, disk_cache=False)
     assert bound.total >= fewest_total_questions(ix.n_classes)
