@@ -413,7 +413,7 @@ def main() -> int:
           + ", ".join(f"{ff.floors[k]:,} (greedy coverage {ff.greedy[k]:,}, ours {spines['cover']['false'][k]:,})"
                       for k in (2, 5, 10)) + ", the all-'true' path at least "
           + ", ".join(f"{tf.floors[k]:,} ({tf.greedy[k]:,}, {spines['cover']['true'][k]:,})" for k in (2, 5, 10))
-          + f"; with greedy's counts as floors the same program gives {greedy_model:.3f} (the most such floors could prove)")
+          + f"; with greedy coverage's counts as floors the same program gives {greedy_model:.3f} (the fewest are at most those: floors of this kind can never prove more)")
     if exact is not None:
         print(f"  branch and bound on the certificate's classes ({exact['nodes']} nodes, {exact['seconds']:.0f} s): "
               f"no cover is shorter than {exact['bound']} (shortest found: {exact['shortest_cover_found']})")

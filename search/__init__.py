@@ -11,7 +11,9 @@ and never ``torch``. Importing this package builds nothing; the dialect index
   :func:`identify_all`, every phenomenon identified by questions (:mod:`rulelang.search.sweep`,
   one decision tree: :mod:`rulelang.search.tree`); the opening book of the largest states,
   planned by rollout (:mod:`rulelang.search.book`); the covering plan and the lower bound on
-  any questioner (:mod:`rulelang.search.cover`);
+  the worst case of any questioner (:mod:`rulelang.search.cover`), and on its mean
+  (:mod:`rulelang.search.meanbound`, searched up to the world's symmetries:
+  :mod:`rulelang.search.symmetry`);
 * :func:`implication_graph` — the Hasse diagram of implication (:mod:`rulelang.search.graph`);
 * :mod:`rulelang.search.zendo` — the game, machine as master or as student.
 """
