@@ -20,6 +20,7 @@ whatever it finds is checked without them (:mod:`rulelang.search.meanbound`).
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from dataclasses import dataclass
 
@@ -63,6 +64,28 @@ class Symmetries:
         return int(self.scene_orbit.max()) + 1 if self.scene_orbit.shape[0] else 0
 
 
+#: With more renamings of attribute values than this (a world of many colours), only the
+#: swaps of two values of one attribute are tried: their orbits are those of a smaller
+#: group, which is still right, only less of a saving.
+MAX_RENAMINGS = 64
+
+
+def _renamings(u) -> list[dict[str, str]]:
+    """Maps of attribute words onto words of the same attribute (the identity first)."""
+    attributes = (u.colors, u.shapes, u.orientations)
+    if math.prod(math.factorial(len(values)) for values in attributes) <= MAX_RENAMINGS:
+        return [{w: v for values, image in zip(attributes, images) for w, v in zip(values, image)}
+                for images in itertools.product(*(itertools.permutations(a) for a in attributes))]
+    return [{}] + [{a: b, b: a} for values in attributes for a, b in itertools.combinations(values, 2)]
+
+
+def _name(rename: dict[str, str], backwards: bool) -> str:
+    moved = [(a, b) for a, b in rename.items() if a != b]
+    words = [f"{a}<->{b}" if rename.get(b) == a else f"{a}->{b}" for a, b in moved
+             if rename.get(b) != a or a < b]
+    return " ".join((["mirror"] if backwards else []) + words)
+
+
 def candidate_maps(index: DialectIndex) -> list[tuple[str, np.ndarray]]:
     """The glyph maps the world's words suggest: ``(name, scene map over every scene)``, the
     identity left out. Not yet verified."""
@@ -71,27 +94,21 @@ def candidate_maps(index: DialectIndex) -> list[tuple[str, np.ndarray]]:
     by_words = {tuple(words): glyph for glyph, words in u.pieces.items()}
     out = []
     for backwards in (False, True):
-        for colors, shapes, orientations in itertools.product(
-                itertools.permutations(u.colors), itertools.permutations(u.shapes),
-                itertools.permutations(u.orientations)):
-            rename = {**dict(zip(u.colors, colors)), **dict(zip(u.shapes, shapes)),
-                      **dict(zip(u.orientations, orientations))}
+        for rename in _renamings(u):
+            if not backwards and all(a == b for a, b in rename.items()):
+                continue  # the identity
             glyphs = list(range(u.n_glyphs))
             for glyph, words in u.pieces.items():
-                image = by_words.get(tuple(rename[w] for w in words))
+                image = by_words.get(tuple(rename.get(w, w) for w in words))
                 if image is None:
-                    break
+                    break  # a piece with no image: not a map of the pieces
                 glyphs[u.glyphs.index(glyph)] = u.glyphs.index(image)
             else:
-                moved = {w: rename[w] for w in rename if rename[w] != w}
-                if not backwards and not moved:
-                    continue
                 codes = np.asarray(glyphs, dtype=np.uint8)[scenes]
                 if backwards:
                     codes = codes[:, ::-1]
-                name = " ".join((["mirror"] if backwards else [])
-                                + [f"{a}<->{b}" for a, b in moved.items() if a < b])
-                out.append((name, np.asarray(u.scene_index(np.ascontiguousarray(codes)), dtype=np.int64)))
+                scene_map = np.asarray(u.scene_index(np.ascontiguousarray(codes)), dtype=np.int64)
+                out.append((_name(rename, backwards), scene_map))
     return out
 
 

@@ -167,3 +167,30 @@ def test_a_world_without_left_of_has_no_mirror(small):
     sym = find_symmetries(dialect_index(lopsided, disk_cache=False))
     assert not any("mirror" in name for name in sym.names)
     assert any("blue<->red" == name for name in sym.names)
+
+
+def test_three_colours_give_every_permutation_of_them_and_no_mirror():
+    from pathlib import Path
+
+    from rulelang.search.index import dialect_index
+    from rulelang.worldfile import load_universe
+
+    tricolor = load_universe(str(Path(__file__).resolve().parents[1] / "examples" / "tricolor.toml"))
+    sym = find_symmetries(dialect_index(dataclasses.replace(tricolor, name="tricolor3", length=3), disk_cache=False))
+    # 3! colour permutations x the two orientations; no at_the_left_of, so no mirror (at two cells
+    # there would be one: "X at_the_right_of Y" is then "Y at_the_left_of X" counted the other way)
+    assert sym.order == 12
+    assert not any("mirror" in name for name in sym.names)
+    assert any("->" in name and "<->" not in name for name in sym.names)  # a cycle of three colours
+
+
+def test_with_only_swaps_tried_the_orbits_are_those_of_the_group_they_generate(small, monkeypatch):
+    import rulelang.search.symmetry as S
+
+    ix, _ = small
+    every = find_symmetries(ix)
+    monkeypatch.setattr(S, "MAX_RENAMINGS", 1)
+    swaps = find_symmetries(ix)
+    assert swaps.order < every.order  # fewer maps tried...
+    assert np.array_equal(swaps.class_orbit, every.class_orbit)  # ...the same orbits (swaps generate them)
+    assert np.array_equal(swaps.scene_orbit, every.scene_orbit)
