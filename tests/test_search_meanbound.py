@@ -194,3 +194,16 @@ def test_with_only_swaps_tried_the_orbits_are_those_of_the_group_they_generate(s
     assert swaps.order < every.order  # fewer maps tried...
     assert np.array_equal(swaps.class_orbit, every.class_orbit)  # ...the same orbits (swaps generate them)
     assert np.array_equal(swaps.scene_orbit, every.scene_orbit)
+
+
+def test_floors_kept_on_disk_are_read_back_and_rechecked(small, floors, tmp_path, monkeypatch):
+    ix, _ = small
+    monkeypatch.setenv("RULELANG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(MB, "_HELD", {})
+    built = cached_path_floors(ix, False)  # built again (the per-process copy is gone) and saved
+    assert list(tmp_path.glob("path-floors-false-*.npz"))
+    monkeypatch.setattr(MB, "_HELD", {})
+    monkeypatch.setattr(MB, "path_floors", lambda *a, **k: pytest.fail("the copy on disk was not used"))
+    again = cached_path_floors(ix, False)
+    assert again.seconds == 0 and np.array_equal(again.floors, built.floors)
+    assert np.array_equal(again.weights, built.weights) and np.array_equal(again.floors, floors[False].floors)
